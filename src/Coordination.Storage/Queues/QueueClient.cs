@@ -74,6 +74,20 @@ public sealed class QueueClient
         return StorageErrors.ToWriteResult(message.Response, StorageOutcome.AlreadyExists);
     }
 
+    /// <summary>True when the queue exists.</summary>
+    public async Task<bool> ExistsAsync(CancellationToken cancellationToken = default)
+    {
+        using var message = CreateRequest(RequestMethod.Get, string.Empty);
+        message.Request.Uri.AppendQuery("comp", "metadata", escapeValue: false);
+        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        return message.Response.Status switch
+        {
+            200 => true,
+            404 => false,
+            _ => throw StorageErrors.ToException(message.Response),
+        };
+    }
+
     /// <summary>Deletes the queue and its messages.</summary>
     public async Task<WriteResult> DeleteAsync(CancellationToken cancellationToken = default)
     {

@@ -69,6 +69,19 @@ public sealed class TableClient
         return StorageErrors.ToWriteResult(message.Response, StorageOutcome.NotFound);
     }
 
+    /// <summary>True when the table exists.</summary>
+    public async Task<bool> ExistsAsync(CancellationToken cancellationToken = default)
+    {
+        using var message = CreateRequest(RequestMethod.Get, $"/Tables('{Name}')");
+        await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        return message.Response.Status switch
+        {
+            200 => true,
+            404 => false,
+            _ => throw StorageErrors.ToException(message.Response),
+        };
+    }
+
     /// <summary>Reads one entity; null when it does not exist.</summary>
     public async Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,87 @@
+using System.Net;
+using Azure.Core;
+using Azure.Identity;
+using Coordination.Core.Configuration;
+using Coordination.Core.Storage;
+using Coordination.Functions.Features.System;
+using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Http;
+using Coordination.Storage;
+
+namespace Coordination.Functions.Hosting;
+
+/// <summary>Composes the app: configuration, services, HTTP pipeline, endpoints and triggers.</summary>
+public static class CoordinationApp
+{
+    /// <summary>Builds the app without starting it. Nothing here calls storage, so start-up stays fast.</summary>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        AddLocalSettings(builder.Configuration, args);
+
+        var settings = SettingsReader.Read(builder.Configuration);
+        var hostEnvironment = FunctionsHostEnvironment.From(builder.Configuration);
+        ConfigureKestrel(builder, settings, hostEnvironment);
+
+        var services = builder.Services;
+        services.AddSingleton(settings);
+        services.AddSingleton(hostEnvironment);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new StorageClientOptions { CallCounter = new StorageCallCounter() });
+        services.AddSingleton(sp => settings.CreateStorageConnection(CreateCredential));
+        services.AddSingleton<CoordinationStorage>();
+        services.AddProblemHandling();
+        services.AddEndpointsApiExplorer();
+        services.AddSingleton<OpenApiDocumentBuilder>();
+        services.AddTriggers(hostEnvironment)
+            .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule);
+        services.AddHostedService<StartupProvisioner>();
+        configureServices?.Invoke(services);
+
+        var app = builder.Build();
+        app.UseProblemHandling();
+        app.MapSystemEndpoints();
+        app.MapTriggerInvocations();
+        return app;
+    }
+
+    private static TokenCredential CreateCredential(string? managedIdentityClientId) =>
+        managedIdentityClientId is null
+            ? new DefaultAzureCredential()
+            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(managedIdentityClientId));
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, CoordinationSettings settings, FunctionsHostEnvironment host)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+        if (host.CustomHandlerPort is { } port)
+        {
+            // The host calls 127.0.0.1:<port>; never expose this port beyond loopback.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        }
+        else if (builder.Configuration["urls"] is null && builder.Configuration["ASPNETCORE_URLS"] is null)
+        {
+            builder.WebHost.UseUrls(settings.StandaloneUrl);
+        }
+    }
+
+    /// <summary>
+    /// local.settings.json keeps app settings under "Values" (the Functions convention); surface them as
+    /// top-level keys so the standalone app reads the same file the Functions tooling does.
+    /// Environment variables and then command-line arguments still win over the file.
+    /// </summary>
+    private static void AddLocalSettings(ConfigurationManager configuration, string[] args)
+    {
+        var file = new ConfigurationBuilder().AddJsonFile(Path.Combine(AppContext.BaseDirectory, "local.settings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "local.settings.json"), optional: true).Build();
+        var values = file.GetSection("Values").GetChildren()
+            .Where(c => c.Value is not null)
+            .ToDictionary(c => c.Key.Replace("__", ":", StringComparison.Ordinal), c => c.Value);
+        configuration.AddInMemoryCollection(values);
+        configuration.AddEnvironmentVariables();
+        configuration.AddCommandLine(args);
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Azure;
+using Coordination.Core.Problems;
+using Coordination.Storage;
+using Coordination.Storage.Tables;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Coordination.Functions.Http;
+
+/// <summary>
+/// The one error mapping: every failure leaves as RFC 9457 problem+json with a stable <c>code</c>, and
+/// nothing unexpected leaks internals (500 carries only a trace id).
+/// </summary>
+public static class ProblemHandling
+{
+    /// <summary>JSON options for request binding and responses: camelCase, unknown members refused.</summary>
+    public static IServiceCollection AddProblemHandling(this IServiceCollection services)
+    {
+        services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o => JsonDefaults.Apply(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        return services;
+    }
+
+    /// <summary>Adds the exception mapping and the problem bodies for unmatched routes and methods.</summary>
+    public static WebApplication UseProblemHandling(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                var (type, detail, extensions) = Map(exception);
+                if (type.Status >= 500)
+                {
+                    app.Logger.LogError(exception, "Request {Method} {Path} failed with {Code}", context.Request.Method, context.Request.Path, type.Code);
+                }
+                if (exception is StorageThrottledException throttled)
+                {
+                    context.Response.Headers.RetryAfter = ((int)Math.Ceiling(throttled.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                context.Response.Clear();
+                await Problems.Result(type, detail, context, extensions).ExecuteAsync(context);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away; there is nobody to answer.
+            }
+        });
+        app.UseStatusCodePages(async statusContext =>
+        {
+            var context = statusContext.HttpContext;
+            var type = context.Response.StatusCode switch
+            {
+                404 => ProblemCatalog.NotFound,
+                405 => ProblemCatalog.MethodNotAllowed,
+                413 => ProblemCatalog.PayloadTooLarge,
+                415 => ProblemCatalog.UnsupportedMediaType,
+                _ => null,
+            };
+            if (type is not null)
+            {
+                var detail = type == ProblemCatalog.NotFound
+                    ? $"No endpoint matches {context.Request.Method} {context.Request.Path}."
+                    : $"{context.Request.Method} is not supported on {context.Request.Path}.";
+                await Problems.Result(type, detail, context).ExecuteAsync(context);
+            }
+        });
+        return app;
+    }
+
+    internal static (ProblemType Type, string Detail, IReadOnlyDictionary<string, object?>? Extensions) Map(Exception exception) => exception switch
+    {
+        ProblemException p => (p.Type, p.Message, p.Extensions),
+        BadHttpRequestException { StatusCode: 413 } => (ProblemCatalog.PayloadTooLarge, "The request body exceeds the configured limit.", null),
+        BadHttpRequestException { StatusCode: 415 } b => (ProblemCatalog.UnsupportedMediaType, b.Message, null),
+        BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
+        BadHttpRequestException b => (ProblemCatalog.ValidationFailed, b.Message, null),
+        JsonException json => JsonProblem(json),
+        TableKeyTooLongException key => (ProblemCatalog.KeyTooLong, key.Message, null),
+        StorageThrottledException => (ProblemCatalog.StorageThrottled, "Storage is throttling requests; retry after the indicated delay.", null),
+        RequestFailedException { Status: 0 } => (ProblemCatalog.StorageUnavailable, "Storage could not be reached.", null),
+        _ => (ProblemCatalog.InternalError, $"Unexpected error; trace id {Activity.Current?.TraceId.ToString() ?? "n/a"}.", null),
+    };
+
+    /// <summary>Malformed JSON vs. well-formed JSON that does not fit the contract, with the JSON path.</summary>
+    private static (ProblemType, string, IReadOnlyDictionary<string, object?>?) JsonProblem(JsonException json)
+    {
+        var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
+        var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : string.Empty;
+        // System.Text.Json wraps tokenizer failures in its internal JsonReaderException; contract mismatches have none.
+        var syntax = json.InnerException?.GetType().Name == "JsonReaderException";
+        var extensions = new Dictionary<string, object?> { ["path"] = path };
+        return syntax
+            ? (ProblemCatalog.MalformedJson, $"The body is not valid JSON at {path}{where}.", extensions)
+            : (ProblemCatalog.ValidationFailed, $"{JsonDefaults.Describe(json)} at {path}.", extensions);
+    }
+}
+
+/// <summary>Renders catalogued problems.</summary>
+public static class Problems
+{
+    /// <summary>A problem result for <paramref name="type"/>.</summary>
+    public static IResult Result(ProblemType type, string detail, HttpContext? context = null, IReadOnlyDictionary<string, object?>? extensions = null)
+    {
+        var problem = new ProblemDetails
+        {
+            Type = "https://coordinationfunctions.dev/problems/" + type.Code.Replace('_', '-'),
+            Title = type.Title,
+            Status = type.Status,
+            Detail = detail,
+            Instance = context?.Request.Path.Value,
+        };
+        problem.Extensions["code"] = type.Code;
+        problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier;
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[key] = value;
+        }
+        return TypedResults.Problem(problem);
+    }
+}
