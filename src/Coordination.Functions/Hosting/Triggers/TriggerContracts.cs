@@ -20,7 +20,7 @@ public sealed record TriggerInvocationRequest(
 public sealed record TriggerInvocationResponse(
     [property: JsonPropertyName("Outputs")] IReadOnlyDictionary<string, object?> Outputs,
     [property: JsonPropertyName("Logs")] IReadOnlyList<string> Logs,
-    [property: JsonPropertyName("ReturnValue")] object? ReturnValue);
+    [property: JsonPropertyName("ReturnValue"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] object? ReturnValue);
 
 /// <summary>One invocation as a trigger handler sees it, whoever drove it (the host or the standalone scheduler).</summary>
 /// <param name="FunctionName">The function being run.</param>

@@ -1,0 +1,105 @@
+using System.Net.Sockets;
+using Coordination.Functions.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Coordination.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real app on Kestrel on a free loopback port, against the test run's Azurite, with its own table.
+/// Either standalone, or as the Functions host would start it (FUNCTIONS_CUSTOMHANDLER_PORT set).
+/// </summary>
+public sealed class RunningApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private RunningApp(WebApplication app, Uri baseAddress, string tableName)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        TableName = tableName;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    /// <summary>Root address, e.g. http://127.0.0.1:12345/.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The app's table.</summary>
+    public string TableName { get; }
+
+    /// <summary>A client pointed at the app.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>The app's services.</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Starts the app; <paramref name="asFunctionsHost"/> sets FUNCTIONS_CUSTOMHANDLER_PORT as the host does.</summary>
+    public static async Task<RunningApp> StartAsync(bool asFunctionsHost = false, IDictionary<string, string>? settings = null)
+    {
+        var tableName = TestEnvironment.UniqueTableName("app");
+        var args = new List<string>
+        {
+            $"--AzureWebJobsStorage={TestEnvironment.StorageConnectionString}",
+            $"--Coordination:TableName={tableName}",
+            "--Logging:LogLevel:Default=Warning",
+        };
+        int port;
+        if (asFunctionsHost)
+        {
+            port = FreePort();
+            args.Add($"--{FunctionsHostEnvironment.PortVariable}={port}");
+        }
+        else
+        {
+            args.Add("--urls=http://127.0.0.1:0");
+            port = 0;
+        }
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            args.Add($"--{key}={value}");
+        }
+
+        var app = CoordinationApp.Build(args.ToArray());
+        await app.StartAsync();
+        if (port == 0)
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            port = new Uri(address).Port;
+        }
+        var running = new RunningApp(app, new Uri($"http://127.0.0.1:{port}/"), tableName);
+        await running.WaitUntilHealthyAsync();
+        return running;
+    }
+
+    /// <summary>Waits (bounded) until start-up provisioning has created the table and queue.</summary>
+    public async Task WaitUntilHealthyAsync()
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            using var response = await Client.GetAsync("api/health");
+            if (response.IsSuccessStatusCode)
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The app did not report healthy within 10 s.");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
