@@ -4,30 +4,78 @@ using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Configuration;
 
+/// <summary>One setting the app reads.</summary>
+/// <param name="Key">The app-setting / environment-variable name (<c>__</c> separates sections).</param>
+/// <param name="LocalValue">The value <c>local.settings.sample.json</c> carries, or null when the setting is not used locally.</param>
+/// <param name="Description">What it is for, and its default.</param>
+public sealed record SettingInfo(string Key, string? LocalValue, string Description)
+{
+    /// <summary>The configuration path (<c>:</c>-separated) for this key.</summary>
+    public string ConfigurationPath => Key.Replace("__", ":", StringComparison.Ordinal);
+}
+
 /// <summary>
-/// Every setting the app reads, in one place. Names are configuration keys: environment variables use
-/// <c>__</c> for <c>:</c> (e.g. <c>Coordination__TableName</c>). <see cref="Describe"/> lists them so
-/// the sample settings file, the Bicep app settings and the docs can be checked against this class.
+/// Every setting the app reads, in one place: <see cref="All"/> is the list the reader, the sample settings
+/// file and the deployment templates are checked against, so they cannot drift apart silently.
+/// Storage is required in one of two forms: <see cref="Storage"/> (a connection string) or the
+/// identity-based <c>AzureWebJobsStorage__*</c> settings. Everything else has a default.
 /// </summary>
 public sealed class CoordinationSettings
 {
-    /// <summary>Host storage: a connection string (<c>UseDevelopmentStorage=true</c> locally).</summary>
-    public const string StorageKey = "AzureWebJobsStorage";
+    /// <summary>Storage connection string (<c>UseDevelopmentStorage=true</c> locally).</summary>
+    public static readonly SettingInfo Storage = new("AzureWebJobsStorage", "UseDevelopmentStorage=true",
+        "Storage connection string; required unless the identity-based AzureWebJobsStorage__* settings are given.");
 
-    /// <summary>Prefix of the identity-based storage settings (<c>AzureWebJobsStorage__tableServiceUri</c> …).</summary>
-    public const string StorageIdentityPrefix = "AzureWebJobsStorage:";
+    /// <summary>Account name for identity-based storage.</summary>
+    public static readonly SettingInfo StorageAccountName = new("AzureWebJobsStorage__accountName", null,
+        "Storage account name for managed-identity access; derives the table and queue URIs.");
+
+    /// <summary>Table service URI for identity-based storage.</summary>
+    public static readonly SettingInfo StorageTableServiceUri = new("AzureWebJobsStorage__tableServiceUri", null,
+        "Table service URI for managed-identity access (instead of accountName).");
+
+    /// <summary>Queue service URI for identity-based storage.</summary>
+    public static readonly SettingInfo StorageQueueServiceUri = new("AzureWebJobsStorage__queueServiceUri", null,
+        "Queue service URI for managed-identity access (instead of accountName).");
+
+    /// <summary>Credential kind for identity-based storage.</summary>
+    public static readonly SettingInfo StorageCredential = new("AzureWebJobsStorage__credential", null,
+        "'managedidentity' for identity-based access (read by the Functions host).");
+
+    /// <summary>User-assigned identity client id.</summary>
+    public static readonly SettingInfo StorageClientId = new("AzureWebJobsStorage__clientId", null,
+        "Client id of the user-assigned managed identity; omit for a system-assigned identity.");
+
+    /// <summary>Table name.</summary>
+    public static readonly SettingInfo TableNameSetting = new("Coordination__TableName", "coordination", "Table holding every swarm's rows (default 'coordination').");
+
+    /// <summary>Wake-up queue name.</summary>
+    public static readonly SettingInfo WakeQueueSetting = new("Coordination__WakeQueueName", "coordination-wake", "Queue of coalesced wake-up messages (default 'coordination-wake').");
+
+    /// <summary>Request body limit.</summary>
+    public static readonly SettingInfo MaxRequestBodySetting = new("Coordination__MaxRequestBodyBytes", "1048576", "Largest request body in bytes; larger bodies answer 413 (default 1048576).");
+
+    /// <summary>Standalone listen URL.</summary>
+    public static readonly SettingInfo StandaloneUrlSetting = new("Coordination__StandaloneUrl", "http://127.0.0.1:7071", "Listen URL when no Functions host started the app (default http://127.0.0.1:7071).");
+
+    /// <summary>Every setting, in documentation order.</summary>
+    public static IReadOnlyList<SettingInfo> All { get; } =
+    [
+        Storage, StorageAccountName, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
+        TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
+    ];
 
     /// <summary>Table holding every swarm's rows.</summary>
-    public string TableName { get; init; } = "coordination";
+    public string TableName { get; init; } = TableNameSetting.LocalValue!;
 
     /// <summary>Queue carrying coalesced wake-up messages for the dispatch trigger.</summary>
-    public string WakeQueueName { get; init; } = "coordination-wake";
+    public string WakeQueueName { get; init; } = WakeQueueSetting.LocalValue!;
 
     /// <summary>Largest accepted request body, in bytes; larger bodies answer 413.</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
 
     /// <summary>Where the app listens when no Functions host started it.</summary>
-    public string StandaloneUrl { get; init; } = "http://127.0.0.1:7071";
+    public string StandaloneUrl { get; init; } = StandaloneUrlSetting.LocalValue!;
 
     /// <summary>The storage connection string, when key based.</summary>
     public string? StorageConnectionString { get; init; }
@@ -41,27 +89,6 @@ public sealed class CoordinationSettings
     /// <summary>Client id of a user-assigned managed identity (identity-based storage), or null for system-assigned.</summary>
     public string? ManagedIdentityClientId { get; init; }
 
-    /// <summary>One setting the app reads: its configuration key, whether start-up needs it, and what it is for.</summary>
-    public sealed record SettingInfo(string Key, bool Required, string Description);
-
-    /// <summary>
-    /// The settings this class reads. Storage is required in one of two forms (connection string, or
-    /// account/service URIs with a managed identity); the rest have defaults.
-    /// </summary>
-    public static IReadOnlyList<SettingInfo> Describe() =>
-    [
-        new(StorageKey, false, "Storage connection string; required unless the identity-based AzureWebJobsStorage__* settings are given."),
-        new("AzureWebJobsStorage__accountName", false, "Storage account name for identity-based access (derives the table and queue URIs)."),
-        new("AzureWebJobsStorage__tableServiceUri", false, "Table service URI for identity-based access."),
-        new("AzureWebJobsStorage__queueServiceUri", false, "Queue service URI for identity-based access."),
-        new("AzureWebJobsStorage__credential", false, "'managedidentity' for identity-based access."),
-        new("AzureWebJobsStorage__clientId", false, "Client id of the user-assigned managed identity."),
-        new("Coordination__TableName", false, "Table name (default 'coordination')."),
-        new("Coordination__WakeQueueName", false, "Wake-up queue name (default 'coordination-wake')."),
-        new("Coordination__MaxRequestBodyBytes", false, "Largest request body in bytes (default 1048576)."),
-        new("Coordination__StandaloneUrl", false, "Listen URL without a Functions host (default http://127.0.0.1:7071)."),
-    ];
-
     /// <summary>Builds the storage connection these settings describe.</summary>
     /// <exception cref="InvalidOperationException">Neither form of storage settings is present or valid.</exception>
     public StorageConnection CreateStorageConnection(Func<string?, Azure.Core.TokenCredential> credentialFactory)
@@ -74,7 +101,7 @@ public sealed class CoordinationSettings
             }
             catch (FormatException e)
             {
-                throw new InvalidOperationException($"{StorageKey} is not a valid storage connection string: {e.Message}", e);
+                throw new InvalidOperationException($"{Storage.Key} is not a valid storage connection string: {e.Message}", e);
             }
         }
         if (TableServiceUri is not null && QueueServiceUri is not null)
@@ -82,8 +109,8 @@ public sealed class CoordinationSettings
             return StorageConnection.FromTokenCredential(TableServiceUri, QueueServiceUri, credentialFactory(ManagedIdentityClientId));
         }
         throw new InvalidOperationException(
-            $"No storage configured: set {StorageKey} to a connection string, or AzureWebJobsStorage__accountName " +
-            "(or __tableServiceUri and __queueServiceUri) for managed identity.");
+            $"No storage configured: set {Storage.Key} to a connection string, or {StorageAccountName.Key} " +
+            $"(or {StorageTableServiceUri.Key} and {StorageQueueServiceUri.Key}) for managed identity.");
     }
 
     /// <summary>Checks values that have a fixed shape; returns a message per problem.</summary>
@@ -91,15 +118,15 @@ public sealed class CoordinationSettings
     {
         if (!TableClient.IsValidTableName(TableName))
         {
-            yield return $"Coordination__TableName '{TableName}' is not a valid table name.";
+            yield return $"{TableNameSetting.Key} '{TableName}' is not a valid table name.";
         }
         if (!QueueClient.IsValidQueueName(WakeQueueName))
         {
-            yield return $"Coordination__WakeQueueName '{WakeQueueName}' is not a valid queue name.";
+            yield return $"{WakeQueueSetting.Key} '{WakeQueueName}' is not a valid queue name.";
         }
         if (MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
         {
-            yield return $"Coordination__MaxRequestBodyBytes must be between 1024 and 67108864; got {MaxRequestBodyBytes}.";
+            yield return $"{MaxRequestBodySetting.Key} must be between 1024 and 67108864; got {MaxRequestBodyBytes}.";
         }
     }
 }

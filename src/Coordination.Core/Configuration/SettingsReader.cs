@@ -2,36 +2,41 @@ using Microsoft.Extensions.Configuration;
 
 namespace Coordination.Core.Configuration;
 
-/// <summary>Reads <see cref="CoordinationSettings"/> from configuration (environment variables, local settings).</summary>
+/// <summary>Reads <see cref="CoordinationSettings"/> from configuration (environment variables, local settings, arguments).</summary>
 public static class SettingsReader
 {
-    /// <summary>Reads and validates the settings.</summary>
+    /// <summary>Reads and validates the settings. Empty values count as unset.</summary>
     /// <exception cref="InvalidOperationException">A setting has an invalid value.</exception>
     public static CoordinationSettings Read(IConfiguration configuration)
     {
-        var section = configuration.GetSection("Coordination");
-        var storage = configuration.GetSection("AzureWebJobsStorage");
-        var account = storage["accountName"];
+        string? Value(SettingInfo setting) => configuration[setting.ConfigurationPath] is { Length: > 0 } v ? v : null;
+
+        var account = Value(CoordinationSettings.StorageAccountName);
+        var defaults = new CoordinationSettings();
         var settings = new CoordinationSettings
         {
-            TableName = section["TableName"] ?? "coordination",
-            WakeQueueName = section["WakeQueueName"] ?? "coordination-wake",
-            MaxRequestBodyBytes = ReadLong(section, "MaxRequestBodyBytes", 1024 * 1024),
-            StandaloneUrl = section["StandaloneUrl"] ?? "http://127.0.0.1:7071",
-            StorageConnectionString = storage.Value,
-            TableServiceUri = ReadUri(storage["tableServiceUri"]) ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),
-            QueueServiceUri = ReadUri(storage["queueServiceUri"]) ?? (account is null ? null : new Uri($"https://{account}.queue.core.windows.net")),
-            ManagedIdentityClientId = storage["clientId"],
+            TableName = Value(CoordinationSettings.TableNameSetting) ?? defaults.TableName,
+            WakeQueueName = Value(CoordinationSettings.WakeQueueSetting) ?? defaults.WakeQueueName,
+            MaxRequestBodyBytes = ReadLong(CoordinationSettings.MaxRequestBodySetting, Value(CoordinationSettings.MaxRequestBodySetting)) ?? defaults.MaxRequestBodyBytes,
+            StandaloneUrl = Value(CoordinationSettings.StandaloneUrlSetting) ?? defaults.StandaloneUrl,
+            StorageConnectionString = Value(CoordinationSettings.Storage),
+            TableServiceUri = ReadUri(CoordinationSettings.StorageTableServiceUri, Value(CoordinationSettings.StorageTableServiceUri))
+                ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),
+            QueueServiceUri = ReadUri(CoordinationSettings.StorageQueueServiceUri, Value(CoordinationSettings.StorageQueueServiceUri))
+                ?? (account is null ? null : new Uri($"https://{account}.queue.core.windows.net")),
+            ManagedIdentityClientId = Value(CoordinationSettings.StorageClientId),
         };
         var problems = settings.Validate().ToList();
         return problems.Count == 0 ? settings : throw new InvalidOperationException(string.Join(" ", problems));
     }
 
-    private static long ReadLong(IConfiguration section, string key, long fallback) =>
-        section[key] is { } text
-            ? long.TryParse(text, out var value) ? value : throw new InvalidOperationException($"Coordination__{key} must be a whole number; got '{text}'.")
-            : fallback;
+    private static long? ReadLong(SettingInfo setting, string? text) =>
+        text is null ? null
+        : long.TryParse(text, out var value) ? value
+        : throw new InvalidOperationException($"{setting.Key} must be a whole number; got '{text}'.");
 
-    private static Uri? ReadUri(string? text) =>
-        text is null ? null : Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new InvalidOperationException($"'{text}' is not an absolute URI.");
+    private static Uri? ReadUri(SettingInfo setting, string? text) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri
+        : throw new InvalidOperationException($"{setting.Key} must be an absolute URI; got '{text}'.");
 }
