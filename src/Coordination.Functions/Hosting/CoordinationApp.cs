@@ -23,6 +23,9 @@ public static class CoordinationApp
         var hostEnvironment = FunctionsHostEnvironment.From(builder.Configuration);
         ConfigureKestrel(builder, settings, hostEnvironment);
 
+        // One line per request is noise at our request rates; warnings and our own logs stay.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(hostEnvironment);
