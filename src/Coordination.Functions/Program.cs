@@ -10,5 +10,6 @@ if (args is ["generate-functions", var outputDirectory, ..])
 }
 
 var app = CoordinationApp.Build(args);
+CoordinationApp.ValidateRuntimeSettings(app);
 await app.RunAsync();
 return 0;

@@ -58,11 +58,34 @@ public sealed class CoordinationSettings
     /// <summary>Standalone listen URL.</summary>
     public static readonly SettingInfo StandaloneUrlSetting = new("Coordination__StandaloneUrl", "http://127.0.0.1:7071", "Listen URL when no Functions host started the app (default http://127.0.0.1:7071).");
 
+    /// <summary>Tenant API keys; <c>&lt;id&gt;</c> is the tenant id (one group of settings per tenant).</summary>
+    public static readonly SettingInfo TenantKeysSetting = new("Coordination__Tenants__<id>__Keys", "ck_local_development_key_change_me",
+        "API keys of tenant <id>, separated by ';' (each 'ck_' + at least 17 characters; list two while rotating).");
+
+    /// <summary>Tenant limits.</summary>
+    public static readonly SettingInfo TenantLimitsSetting = new("Coordination__Tenants__<id>__<Limit>", null,
+        "Limits of tenant <id>: MaxSwarms (100), MaxAgentsPerSwarm (200), MaxLocksPerSwarm (1000), MaxTasksPerSwarm (100000), MaxPayloadBytes (65536).");
+
+    /// <summary>Agent token signing keys.</summary>
+    public static readonly SettingInfo TokenSigningKeysSetting = new("Coordination__TokenSigningKeys", "local:local-development-signing-secret-change-me",
+        "Agent token signing keys 'keyId:secret;keyId:secret' (secrets of 32+ characters); the first signs, all verify.");
+
+    /// <summary>Agent token lifetime.</summary>
+    public static readonly SettingInfo TokenLifetimeSetting = new("Coordination__AgentTokenLifetimeHours", "168", "Agent token lifetime in hours (default 168).");
+
+    /// <summary>Presence TTL.</summary>
+    public static readonly SettingInfo PresenceTtlSetting = new("Coordination__PresenceTtlSeconds", "90", "An agent whose last heartbeat is older than this is offline (default 90).");
+
+    /// <summary>Standalone schedule overrides.</summary>
+    public static readonly SettingInfo ScheduleOverrideSetting = new("Coordination__Schedules__<Function>", null,
+        "Standalone only: replaces a timer's NCRONTAB schedule (the Functions host uses function.json).");
+
     /// <summary>Every setting, in documentation order.</summary>
     public static IReadOnlyList<SettingInfo> All { get; } =
     [
         Storage, StorageAccountName, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
         TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
+        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, ScheduleOverrideSetting,
     ];
 
     /// <summary>Table holding every swarm's rows.</summary>
@@ -76,6 +99,12 @@ public sealed class CoordinationSettings
 
     /// <summary>Where the app listens when no Functions host started it.</summary>
     public string StandaloneUrl { get; init; } = StandaloneUrlSetting.LocalValue!;
+
+    /// <summary>Agent token lifetime.</summary>
+    public TimeSpan AgentTokenLifetime { get; init; } = TimeSpan.FromHours(168);
+
+    /// <summary>Heartbeat age after which an agent is offline.</summary>
+    public TimeSpan PresenceTtl { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>The storage connection string, when key based.</summary>
     public string? StorageConnectionString { get; init; }
@@ -123,6 +152,10 @@ public sealed class CoordinationSettings
         if (!QueueClient.IsValidQueueName(WakeQueueName))
         {
             yield return $"{WakeQueueSetting.Key} '{WakeQueueName}' is not a valid queue name.";
+        }
+        if (AgentTokenLifetime <= TimeSpan.Zero || PresenceTtl <= TimeSpan.Zero)
+        {
+            yield return $"{TokenLifetimeSetting.Key} and {PresenceTtlSetting.Key} must be positive.";
         }
         if (MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
         {

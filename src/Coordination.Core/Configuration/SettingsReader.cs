@@ -19,6 +19,8 @@ public static class SettingsReader
             WakeQueueName = Value(CoordinationSettings.WakeQueueSetting) ?? defaults.WakeQueueName,
             MaxRequestBodyBytes = ReadLong(CoordinationSettings.MaxRequestBodySetting, Value(CoordinationSettings.MaxRequestBodySetting)) ?? defaults.MaxRequestBodyBytes,
             StandaloneUrl = Value(CoordinationSettings.StandaloneUrlSetting) ?? defaults.StandaloneUrl,
+            AgentTokenLifetime = ReadLong(CoordinationSettings.TokenLifetimeSetting, Value(CoordinationSettings.TokenLifetimeSetting)) is { } hours ? TimeSpan.FromHours(hours) : defaults.AgentTokenLifetime,
+            PresenceTtl = ReadLong(CoordinationSettings.PresenceTtlSetting, Value(CoordinationSettings.PresenceTtlSetting)) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.PresenceTtl,
             StorageConnectionString = Value(CoordinationSettings.Storage),
             TableServiceUri = ReadUri(CoordinationSettings.StorageTableServiceUri, Value(CoordinationSettings.StorageTableServiceUri))
                 ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),

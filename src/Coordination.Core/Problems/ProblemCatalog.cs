@@ -48,8 +48,17 @@ public static class ProblemCatalog
     /// <summary>The body is not JSON.</summary>
     public static readonly ProblemType UnsupportedMediaType = new("unsupported_media_type", 415, "The request body must be application/json");
 
-    /// <summary>A per-tenant or per-swarm limit was reached.</summary>
-    public static readonly ProblemType QuotaExceeded = new("quota_exceeded", 429, "A quota is exhausted");
+    /// <summary>A per-tenant or per-swarm limit was reached (swarms, members, payload size, …).</summary>
+    public static readonly ProblemType QuotaExceeded = new("quota_exceeded", 403, "A quota is exhausted");
+
+    /// <summary>Too many attempts in a short time (e.g. wrong join codes).</summary>
+    public static readonly ProblemType RateLimited = new("rate_limited", 429, "Too many attempts; slow down");
+
+    /// <summary>An id that must be unique is taken.</summary>
+    public static readonly ProblemType AlreadyExists = new("already_exists", 409, "It already exists");
+
+    /// <summary>The swarm is archived: it can be read but not changed.</summary>
+    public static readonly ProblemType SwarmArchived = new("swarm_archived", 409, "The swarm is archived");
 
     /// <summary>Storage kept throttling after retries.</summary>
     public static readonly ProblemType StorageThrottled = new("storage_throttled", 503, "Storage is busy; retry later");
@@ -64,7 +73,7 @@ public static class ProblemCatalog
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotFound, MethodNotAllowed,
-        LeaseLost, VersionConflict, Contention, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded,
+        LeaseLost, VersionConflict, Contention, AlreadyExists, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
         StorageThrottled, StorageUnavailable, InternalError,
     ];
 }

@@ -2,7 +2,14 @@ using System.Net;
 using Azure.Core;
 using Azure.Identity;
 using Coordination.Core.Configuration;
+using Coordination.Core.Events;
+using Coordination.Core.Identity;
+using Coordination.Core.Presence;
 using Coordination.Core.Storage;
+using Coordination.Core.Swarms;
+using Coordination.Functions.Features.Events;
+using Coordination.Functions.Features.Presence;
+using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Features.System;
 using Coordination.Functions.Hosting.Triggers;
 using Coordination.Functions.Http;
@@ -33,19 +40,59 @@ public static class CoordinationApp
         services.AddSingleton(new StorageClientOptions { CallCounter = new StorageCallCounter() });
         services.AddSingleton(sp => settings.CreateStorageConnection(CreateCredential));
         services.AddSingleton<CoordinationStorage>();
+        services.AddSingleton(sp => sp.GetRequiredService<CoordinationStorage>().Table);
         services.AddProblemHandling();
         services.AddEndpointsApiExplorer();
         services.AddSingleton<OpenApiDocumentBuilder>();
+        AddFeatures(services, builder.Configuration, settings);
         services.AddTriggers(hostEnvironment)
-            .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule);
+            .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule)
+            .AddTimer<SweepPresenceTrigger>(SweepPresenceTrigger.Name, SweepPresenceTrigger.Schedule)
+            .AddTimer<SequenceOutboxTrigger>(SequenceOutboxTrigger.Name, SequenceOutboxTrigger.Schedule)
+            .AddQueue<DispatchSwarmTrigger>(DispatchSwarmTrigger.Name, settings.WakeQueueName, CoordinationSettings.WakeQueueSetting.Key);
         services.AddHostedService<StartupProvisioner>();
         configureServices?.Invoke(services);
 
         var app = builder.Build();
         app.UseProblemHandling();
+        app.UseAccessControl();
         app.MapSystemEndpoints();
+        app.MapSwarmEndpoints();
+        app.MapPresenceEndpoints();
+        app.MapEventEndpoints();
         app.MapTriggerInvocations();
+        AccessControl.EnsureDeclared(FunctionManifest.ApiOperations(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
         return app;
+    }
+
+    /// <summary>
+    /// Fails start-up when secrets the features need are missing or malformed (tenant keys, token signing
+    /// keys). Not called for manifest generation, which runs at build time without secrets.
+    /// </summary>
+    public static void ValidateRuntimeSettings(WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<AgentTokens>();
+        if (app.Services.GetRequiredService<TenantDirectory>().Tenants.Count == 0)
+        {
+            app.Logger.LogWarning("No tenant is configured (Coordination__Tenants__<id>__Keys): nobody can create swarms.");
+        }
+    }
+
+    private static void AddFeatures(IServiceCollection services, IConfiguration configuration, CoordinationSettings settings)
+    {
+        // Secrets are read when first needed, so the build-time manifest step runs without them.
+        services.AddSingleton(_ => TenantDirectory.FromConfiguration(configuration));
+        services.AddSingleton(sp => new AgentTokens(AgentTokens.ReadKeys(configuration), settings.AgentTokenLifetime, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<EventNotifier>();
+        services.AddSingleton<EventSequencer>();
+        services.AddSingleton(sp => new EventPump(sp.GetRequiredService<EventSequencer>(), sp.GetRequiredService<CoordinationStorage>().WakeQueue,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventPump>>()));
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<SwarmDirectory>();
+        services.AddSingleton<JoinGuard>();
+        services.AddSingleton<SwarmService>();
+        services.AddSingleton<MembershipService>();
+        services.AddSingleton<PresenceService>();
     }
 
     private static TokenCredential CreateCredential(string? managedIdentityClientId) =>

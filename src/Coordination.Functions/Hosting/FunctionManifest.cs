@@ -117,7 +117,7 @@ public static class FunctionManifest
                 ["type"] = "queueTrigger",
                 ["direction"] = "in",
                 ["name"] = trigger.BindingName,
-                ["queueName"] = trigger.QueueName,
+                ["queueName"] = trigger.QueueNameSetting is { } setting ? $"%{setting}%" : trigger.QueueName,
                 ["connection"] = "AzureWebJobsStorage",
             },
         };

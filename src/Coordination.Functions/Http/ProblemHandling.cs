@@ -115,6 +115,10 @@ public static class Problems
             Instance = context?.Request.Path.Value,
         };
         problem.Extensions["code"] = type.Code;
+        if (type == ProblemCatalog.Unauthorized && context is not null)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
         problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier;
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
         {

@@ -97,7 +97,7 @@ public sealed class TableClient
             throw StorageErrors.ToException(response);
         }
         using var json = JsonDocument.Parse(response.Content.ToMemory());
-        return TableEntityJson.Read(json.RootElement, response.Headers.ETag ?? default);
+        return TableEntityJson.Read(json.RootElement, response.Headers.ETag ?? default, partitionKey, rowKey);
     }
 
     /// <summary>Inserts an entity; <see cref="StorageOutcome.AlreadyExists"/> when the keys are taken.</summary>

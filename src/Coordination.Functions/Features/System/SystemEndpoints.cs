@@ -1,4 +1,6 @@
+using Coordination.Core.Identity;
 using Coordination.Core.Storage;
+using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coordination.Functions.Features.System;
@@ -24,8 +26,10 @@ public static class SystemEndpoints
     public static IEndpointRouteBuilder MapSystemEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("system");
-        group.MapGet("/health", GetHealthAsync).WithName("GetHealth").WithSummary("Reports whether storage is reachable and provisioned.");
-        group.MapGet("/openapi.json", GetOpenApi).WithName("GetOpenApiDocument").WithSummary("The OpenAPI 3.1 document of every endpoint.");
+        group.MapGet("/health", GetHealthAsync).WithName("GetHealth").Requires(Access.Anonymous)
+            .WithSummary("Reports whether storage is reachable and provisioned.");
+        group.MapGet("/openapi.json", GetOpenApi).WithName("GetOpenApiDocument").Requires(Access.Anonymous)
+            .WithSummary("The OpenAPI 3.1 document of every endpoint.");
         return app;
     }
 

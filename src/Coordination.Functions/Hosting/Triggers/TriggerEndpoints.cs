@@ -45,6 +45,20 @@ public static class TriggerEndpoints
         return new TriggerInvocation(trigger.Name, payload, pastDue);
     }
 
+    /// <summary>A queue message's text as JSON (unwrapped), or null when it is not JSON.</summary>
+    internal static JsonElement? ParseQueueText(string text)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return UnwrapQueuePayload(document.RootElement.Clone());
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// The host serializes string trigger values once more, so a JSON message can arrive as a JSON string
     /// holding (possibly escaped) JSON: while the value is a string whose content parses as JSON, unwrap it.

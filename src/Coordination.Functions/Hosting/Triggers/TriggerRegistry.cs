@@ -14,9 +14,10 @@ public enum TriggerKind
 /// <param name="Name">Function name.</param>
 /// <param name="Kind">Timer or queue.</param>
 /// <param name="Schedule">Six-field NCRONTAB schedule for timers.</param>
-/// <param name="QueueName">Queue for queue triggers.</param>
+/// <param name="QueueName">Queue for queue triggers (the resolved name the standalone poller reads).</param>
 /// <param name="HandlerType">The <see cref="ITriggerHandler"/> implementation.</param>
-public sealed record TriggerDefinition(string Name, TriggerKind Kind, string? Schedule, string? QueueName, Type HandlerType)
+/// <param name="QueueNameSetting">App setting holding the queue name; function.json then says <c>%Setting%</c> so the host resolves it.</param>
+public sealed record TriggerDefinition(string Name, TriggerKind Kind, string? Schedule, string? QueueName, Type HandlerType, string? QueueNameSetting = null)
 {
     /// <summary>The binding name the handler's input arrives under in <c>Data</c>.</summary>
     public string BindingName => Kind == TriggerKind.Timer ? "timer" : "message";
@@ -55,10 +56,10 @@ public sealed class TriggerBuilder(IServiceCollection services, TriggerRegistry 
         return this;
     }
 
-    /// <summary>Adds a queue trigger.</summary>
-    public TriggerBuilder AddQueue<THandler>(string name, string queueName) where THandler : class, ITriggerHandler
+    /// <summary>Adds a queue trigger on the queue named by <paramref name="queueName"/> (from app setting <paramref name="queueNameSetting"/>).</summary>
+    public TriggerBuilder AddQueue<THandler>(string name, string queueName, string? queueNameSetting = null) where THandler : class, ITriggerHandler
     {
-        registry.Add(new TriggerDefinition(name, TriggerKind.Queue, null, queueName, typeof(THandler)));
+        registry.Add(new TriggerDefinition(name, TriggerKind.Queue, null, queueName, typeof(THandler), queueNameSetting));
         services.AddSingleton<THandler>();
         return this;
     }

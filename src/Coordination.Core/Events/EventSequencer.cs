@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using Azure;
+using Coordination.Storage.Tables;
+using Microsoft.Extensions.Logging;
+
+namespace Coordination.Core.Events;
+
+/// <summary>
+/// Turns a swarm's outbox rows into sequenced events. Each batch is one transaction that inserts the
+/// <c>evt|</c> rows, deletes the outbox rows and advances <c>meta|seq</c> with If-Match, so exactly one
+/// runner wins each batch whichever instance, trigger or request started it, and sequences stay gapless.
+/// </summary>
+public sealed class EventSequencer(TableClient table, EventNotifier notifier, ILogger<EventSequencer> logger)
+{
+    /// <summary>Two operations per event (insert evt, delete outbox) plus the meta row fit in 100.</summary>
+    internal const int MaxEventsPerBatch = 49;
+
+    /// <summary>Keeps a batch well under the 4 MiB transaction limit (data is the bulk of a row).</summary>
+    private const int MaxDataCharsPerBatch = 1_000_000;
+
+    private const int MaxLostRaces = 50;
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>Sequences everything pending for the swarm; returns how many events this call appended.</summary>
+    public async Task<int> SequenceAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        // One runner per swarm per process: racing ourselves would only burn lost transactions.
+        var gate = _gates.GetOrAdd(swarmId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var appended = 0;
+            var lostRaces = 0;
+            while (true)
+            {
+                var batch = await TrySequenceBatchAsync(swarmId, cancellationToken).ConfigureAwait(false);
+                if (batch is null)
+                {
+                    if (++lostRaces > MaxLostRaces)
+                    {
+                        logger.LogWarning("Sequencer for {SwarmId} gave up after {LostRaces} lost races; another runner is active", swarmId, lostRaces);
+                        return appended;
+                    }
+                    await Task.Delay(Random.Shared.Next(5, 25), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                appended += batch.Value.Count;
+                if (batch.Value.Count > 0)
+                {
+                    notifier.Notify(swarmId, batch.Value.LastSequence);
+                }
+                if (!batch.Value.MoreWaiting)
+                {
+                    return appended;
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The last sequence committed for the swarm (0 before the first event).</summary>
+    public async Task<long> LastSequenceAsync(string swarmId, CancellationToken cancellationToken) =>
+        (await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false))?.GetInt64("LastSequence") ?? 0;
+
+    private readonly record struct BatchResult(int Count, long LastSequence, bool MoreWaiting);
+
+    /// <summary>One batch; null when another runner won the race (re-read and try again).</summary>
+    private async Task<BatchResult?> TrySequenceBatchAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        var meta = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var pending = new List<TableEntity>();
+        var dataChars = 0;
+        var more = false;
+        await foreach (var row in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, EventRows.OutboxPrefix), maxPerPage: MaxEventsPerBatch, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var size = EventRows.DataLength(row);
+            if (pending.Count == MaxEventsPerBatch || (pending.Count > 0 && dataChars + size > MaxDataCharsPerBatch))
+            {
+                more = true;
+                break;
+            }
+            pending.Add(row);
+            dataChars += size;
+        }
+        var lastSequence = meta?.GetInt64("LastSequence") ?? 0;
+        if (pending.Count == 0)
+        {
+            return new BatchResult(0, lastSequence, false);
+        }
+
+        var prevHash = meta?.GetString("LastHash") ?? EventRows.GenesisHash;
+        var actions = new List<TableTransactionAction>(pending.Count * 2 + 1);
+        foreach (var outbox in pending)
+        {
+            var sequence = ++lastSequence;
+            var hash = HashChain.Compute(prevHash, sequence, outbox);
+            actions.Add(TableTransactionAction.Add(EventRows.Sequenced(outbox, sequence, prevHash, hash)));
+            actions.Add(TableTransactionAction.Delete(swarmId, outbox.RowKey, outbox.ETag));
+            prevHash = hash;
+        }
+        var nextMeta = new TableEntity(swarmId, EventRows.SequenceMetaKey) { ["LastSequence"] = lastSequence, ["LastHash"] = prevHash };
+        actions.Add(meta is null ? TableTransactionAction.Add(nextMeta) : TableTransactionAction.Replace(nextMeta, meta.ETag));
+
+        var result = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? new BatchResult(pending.Count, lastSequence, more) : null;
+    }
+}

@@ -1,0 +1,47 @@
+namespace Coordination.Core.Identity;
+
+/// <summary>A member's role in a swarm.</summary>
+public enum Role
+{
+    /// <summary>Reads everything in the swarm, writes nothing.</summary>
+    Observer = 0,
+
+    /// <summary>Does the work: claims, locks, state, messages.</summary>
+    Worker = 1,
+
+    /// <summary>Runs the swarm: everything a worker does, plus removing members, forcing, archiving, deleting.</summary>
+    Coordinator = 2,
+}
+
+/// <summary>What an endpoint requires of its caller; declared once per endpoint.</summary>
+public enum Access
+{
+    /// <summary>No credentials (health, OpenAPI, join with a join code).</summary>
+    Anonymous,
+
+    /// <summary>A tenant API key (<c>ck_…</c>).</summary>
+    Tenant,
+
+    /// <summary>Any member of the swarm in the route, observers included (reads).</summary>
+    Member,
+
+    /// <summary>A worker or coordinator of the swarm in the route (writes).</summary>
+    Writer,
+
+    /// <summary>A coordinator of the swarm in the route.</summary>
+    Coordinator,
+}
+
+/// <summary>Who is calling, established from credentials only (never from a body field).</summary>
+/// <param name="TenantId">The tenant the credentials belong to.</param>
+/// <param name="SwarmId">The swarm an agent token is bound to (null for tenant keys).</param>
+/// <param name="AgentId">The agent id (null for tenant keys).</param>
+/// <param name="Role">The agent's role (null for tenant keys).</param>
+public sealed record Caller(string TenantId, string? SwarmId, string? AgentId, Role? Role)
+{
+    /// <summary>The id recorded as the actor of the caller's changes.</summary>
+    public string Actor => AgentId ?? "tenant:" + TenantId;
+
+    /// <summary>True when the caller's role is at least <paramref name="required"/>.</summary>
+    public bool HasRole(Role required) => Role is { } role && role >= required;
+}

@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using Coordination.Core.Identity;
+using Coordination.Storage.Tables;
+
+namespace Coordination.Core.Swarms;
+
+/// <summary>What authorization needs to know about a swarm.</summary>
+/// <param name="SwarmId">Id.</param>
+/// <param name="TenantId">Owning tenant.</param>
+/// <param name="Status">active or archived.</param>
+public sealed record SwarmInfo(string SwarmId, string TenantId, string Status)
+{
+    /// <summary>True when writes are refused.</summary>
+    public bool IsArchived => Status == SwarmRows.Status.Archived;
+}
+
+/// <summary>What authorization needs to know about a member: its role and current token id.</summary>
+/// <param name="AgentId">Agent id.</param>
+/// <param name="Role">Role.</param>
+/// <param name="TokenId">The only token id still accepted for this member.</param>
+public sealed record MembershipInfo(string AgentId, Role Role, string TokenId);
+
+/// <summary>
+/// Cached reads of swarm and membership rows for authorization. Every authenticated request needs them,
+/// and a point read per request would double the storage calls of the cheapest operations, so results
+/// are kept for <see cref="CacheTtl"/>. Changes made by this process invalidate at once; a removal made
+/// by another instance takes effect here within the TTL.
+/// </summary>
+public sealed class SwarmDirectory(TableClient table, TimeProvider clock)
+{
+    /// <summary>How long a read stays fresh.</summary>
+    public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<string, (SwarmInfo? Value, DateTimeOffset At)> _swarms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, string), (MembershipInfo? Value, DateTimeOffset At)> _members = new();
+
+    /// <summary>The swarm, or null when it does not exist.</summary>
+    public async Task<SwarmInfo?> GetSwarmAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        if (_swarms.TryGetValue(swarmId, out var cached) && clock.GetUtcNow() - cached.At < CacheTtl)
+        {
+            return cached.Value;
+        }
+        var row = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, ["TenantId", "Status"], cancellationToken).ConfigureAwait(false);
+        var info = row is null ? null : new SwarmInfo(swarmId, row.GetString("TenantId")!, row.GetString("Status")!);
+        _swarms[swarmId] = (info, clock.GetUtcNow());
+        return info;
+    }
+
+    /// <summary>The member, or null when it is not (or no longer) a member.</summary>
+    public async Task<MembershipInfo?> GetMemberAsync(string swarmId, string agentId, CancellationToken cancellationToken)
+    {
+        if (_members.TryGetValue((swarmId, agentId), out var cached) && clock.GetUtcNow() - cached.At < CacheTtl)
+        {
+            return cached.Value;
+        }
+        var row = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), ["Role", "TokenId"], cancellationToken).ConfigureAwait(false);
+        var info = row is null ? null : new MembershipInfo(agentId, SwarmRows.ParseRole(row.GetString("Role")), row.GetString("TokenId")!);
+        _members[(swarmId, agentId)] = (info, clock.GetUtcNow());
+        return info;
+    }
+
+    /// <summary>Forgets what is cached about the swarm (and one member of it).</summary>
+    public void Invalidate(string swarmId, string? agentId = null)
+    {
+        _swarms.TryRemove(swarmId, out _);
+        if (agentId is not null)
+        {
+            _members.TryRemove((swarmId, agentId), out _);
+        }
+    }
+
+    /// <summary>Forgets every member of the swarm (delete).</summary>
+    public void InvalidateAll(string swarmId)
+    {
+        _swarms.TryRemove(swarmId, out _);
+        foreach (var key in _members.Keys.Where(k => k.Item1 == swarmId))
+        {
+            _members.TryRemove(key, out _);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Coordination.Core.Common;
+using Coordination.Core.Events;
+using Coordination.Core.Identity;
+using Coordination.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coordination.Functions.Features.Events;
+
+/// <summary>A custom event to broadcast to the swarm's log.</summary>
+/// <param name="Type">Event type: 1–128 of letters, digits and <c>_ . : -</c>; system namespaces (<c>swarm.</c>, <c>agent.</c>, …) are reserved.</param>
+/// <param name="Data">Any JSON, up to the tenant's payload limit.</param>
+/// <param name="Subject">What it is about (≤ 200 characters).</param>
+/// <param name="Sender">Ignored: the sender is always the agent the token names.</param>
+public sealed record BroadcastRequest(string Type, JsonElement? Data = null, string? Subject = null, string? Sender = null);
+
+/// <summary>A broadcast accepted into the log; its sequence appears when it is read.</summary>
+/// <param name="Id">Event id.</param>
+/// <param name="Type">Event type.</param>
+/// <param name="Actor">The sender, from the token.</param>
+public sealed record BroadcastAccepted(string Id, string Type, string Actor);
+
+/// <summary>A page of the event log.</summary>
+/// <param name="Events">Events in sequence order.</param>
+/// <param name="NextAfter">Pass as <c>after</c> to continue (the last sequence returned, or the one given).</param>
+public sealed record EventPage(IReadOnlyList<SwarmEvent> Events, long NextAfter);
+
+/// <summary>Event log routes: broadcast, query, and the Server-Sent Events stream.</summary>
+public static partial class EventEndpoints
+{
+    private static readonly string[] ReservedNamespaces = ["swarm.", "agent.", "task.", "lock.", "state.", "message.", "subscription.", "topic.", "webhook."];
+
+    /// <summary>Maps the event routes.</summary>
+    public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/swarms/{id}/events").WithTags("events");
+        group.MapPost("/", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer)
+            .WithSummary("Appends a custom event to the swarm's log.");
+        group.MapGet("/", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
+            .WithSummary("Reads the log by type (comma-separated), sender, since (time) or after (sequence), up to limit.");
+        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member)
+            .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?after=).");
+        return app;
+    }
+
+    private static async Task<Accepted<BroadcastAccepted>> BroadcastAsync(string id, BroadcastRequest request, HttpContext context, EventLog log, TenantDirectory tenants, CancellationToken ct)
+    {
+        var caller = context.Caller();
+        var type = ValidateType(request.Type);
+        var subject = Validation.OptionalText(request.Subject, "subject", 200);
+        var data = Validation.Payload(request.Data, "data", tenants.Find(caller.TenantId)!.Limits.MaxPayloadBytes);
+        var ids = await log.AppendAsync(id, [new PendingEvent(type, subject, data, caller.Actor)], ct);
+        return TypedResults.Accepted($"/api/swarms/{id}/events", new BroadcastAccepted(ids[0], type, caller.Actor));
+    }
+
+    private static async Task<Ok<EventPage>> QueryAsync(string id, string? type, string? sender, DateTimeOffset? since, long? after, int? limit, EventLog log, CancellationToken ct)
+    {
+        var types = type?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (types is { Length: > 10 })
+        {
+            throw Validation.Invalid("type", $"lists {types.Length} types; at most 10 may be combined.");
+        }
+        var start = after ?? 0;
+        if (start < 0)
+        {
+            throw Validation.Invalid("after", "must be 0 or more.");
+        }
+        var query = new EventQuery(start, types, sender, since, Validation.InRange(limit ?? 100, "limit", 1, 1000));
+        var events = await log.ReadAsync(id, query, ct);
+        return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Sequence : start));
+    }
+
+    internal static string ValidateType(string? type)
+    {
+        if (type is null || !TypePattern().IsMatch(type))
+        {
+            throw Validation.Invalid("type", "must be 1-128 letters, digits or _ . : - and start with a letter or digit.");
+        }
+        if (ReservedNamespaces.FirstOrDefault(ns => type.StartsWith(ns, StringComparison.OrdinalIgnoreCase)) is { } reserved)
+        {
+            throw Validation.Invalid("type", $"the '{reserved}' namespace is reserved for events the service emits.");
+        }
+        return type;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")]
+    private static partial Regex TypePattern();
+}

@@ -1,0 +1,61 @@
+using Coordination.Core.Events;
+using Coordination.Core.Swarms;
+using Coordination.Functions.Hosting.Triggers;
+using Coordination.Storage.Tables;
+
+namespace Coordination.Functions.Features.Events;
+
+/// <summary>
+/// Queue trigger on the wake-up queue: sequences the named swarm (and, as fan-out lands, delivers it).
+/// Idempotent: a wake-up for a swarm with nothing pending costs two reads.
+/// </summary>
+public sealed class DispatchSwarmTrigger(EventSequencer sequencer) : ITriggerHandler
+{
+    /// <summary>Function name.</summary>
+    public const string Name = "DispatchSwarm";
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
+    {
+        var swarmId = invocation.Payload is { } payload ? WakeUp.SwarmIdOf(payload) : null;
+        if (swarmId is null)
+        {
+            return ["dispatch: message is not a wake-up; ignored"];
+        }
+        var appended = await sequencer.SequenceAsync(swarmId, cancellationToken);
+        return [$"dispatch {swarmId}: {appended} events sequenced"];
+    }
+}
+
+/// <summary>
+/// Timer, the safety net: sequences every swarm (bounded per run) in case a process died between a commit
+/// and its sequencing and the wake-up message was lost too.
+/// </summary>
+public sealed class SequenceOutboxTrigger(TableClient table, EventSequencer sequencer) : ITriggerHandler
+{
+    /// <summary>Function name.</summary>
+    public const string Name = "SequenceOutbox";
+
+    /// <summary>Every minute, at second 20.</summary>
+    public const string Schedule = "20 * * * * *";
+
+    /// <summary>Swarms visited per run.</summary>
+    public const int MaxSwarmsPerRun = 500;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
+    {
+        var swarms = 0;
+        var appended = 0;
+        await foreach (var index in table.QueryAsync(TableFilter.Partition(SwarmRows.SwarmIndexPartition), ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            if (++swarms > MaxSwarmsPerRun)
+            {
+                break;
+            }
+            appended += await sequencer.SequenceAsync(index.RowKey, cancellationToken);
+        }
+        return [$"sequence-outbox: {Math.Min(swarms, MaxSwarmsPerRun)} swarms checked, {appended} events sequenced"];
+    }
+}
+

@@ -1,0 +1,48 @@
+using Coordination.Core.Identity;
+using Coordination.Core.Presence;
+using Coordination.Core.Swarms;
+using Coordination.Functions.Features.Swarms;
+using Coordination.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coordination.Functions.Features.Presence;
+
+/// <summary>Presence routes: heartbeat, find agents, one agent.</summary>
+public static class PresenceEndpoints
+{
+    /// <summary>Maps the presence routes.</summary>
+    public static IEndpointRouteBuilder MapPresenceEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/swarms/{id}").WithTags("presence");
+        group.MapPost("/heartbeat", HeartbeatAsync).WithName("Heartbeat").Requires(Access.Writer)
+            .WithSummary("Reports status (online, busy, away), capabilities and metadata. Not logged.");
+        group.MapGet("/agents", FindAsync).WithName("FindAgents").Requires(Access.Member)
+            .WithSummary("Finds members by capability and recent activity.");
+        group.MapGet("/agents/{agentId}", GetAsync).WithName("GetAgent").Requires(Access.Member)
+            .WithSummary("Reads one member's presence.");
+        return app;
+    }
+
+    private static async Task<Ok<MemberView>> HeartbeatAsync(string id, HeartbeatRequest request, HttpContext context, PresenceService presence, CancellationToken ct) =>
+        TypedResults.Ok(await presence.HeartbeatAsync(id, context.Caller(), request, ct));
+
+    private static async Task<Ok<MemberList>> FindAsync(string id, string? capability, int? activeWithinDays, int? limit, PresenceService presence, CancellationToken ct) =>
+        TypedResults.Ok(new MemberList(await presence.FindAsync(id, capability, activeWithinDays, limit ?? 100, ct)));
+
+    private static async Task<Ok<MemberView>> GetAsync(string id, string agentId, PresenceService presence, CancellationToken ct) =>
+        TypedResults.Ok(await presence.GetAsync(id, agentId, ct));
+}
+
+/// <summary>Timer: logs offline/online transitions.</summary>
+public sealed class SweepPresenceTrigger(PresenceService presence) : Hosting.Triggers.ITriggerHandler
+{
+    /// <summary>Function name.</summary>
+    public const string Name = "SweepPresence";
+
+    /// <summary>Every 30 seconds: offline is reported within TTL + 30 s.</summary>
+    public const string Schedule = "*/30 * * * * *";
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> RunAsync(Hosting.Triggers.TriggerInvocation invocation, CancellationToken cancellationToken) =>
+        presence.SweepAsync(cancellationToken);
+}

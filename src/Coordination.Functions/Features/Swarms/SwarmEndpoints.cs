@@ -1,0 +1,79 @@
+using Coordination.Core.Identity;
+using Coordination.Core.Swarms;
+using Coordination.Functions.Hosting;
+using Coordination.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coordination.Functions.Features.Swarms;
+
+/// <summary>Swarm routes: create, get, join, members, leave/remove, archive, delete.</summary>
+public static class SwarmEndpoints
+{
+    /// <summary>Maps the swarm routes.</summary>
+    public static IEndpointRouteBuilder MapSwarmEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/swarms").WithTags("swarms");
+        group.MapPost("/", CreateAsync).WithName("CreateSwarm").Requires(Access.Tenant)
+            .WithSummary("Creates a swarm; returns its join code and the creator's coordinator token.");
+        group.MapPost("/join", JoinAsync).WithName("JoinSwarm").Requires(Access.Anonymous)
+            .WithSummary("Joins a swarm with its join code (and optionally its id) as coordinator, worker or observer.");
+        group.MapGet("/{id}", GetAsync).WithName("GetSwarm").Requires(Access.Member).WithSummary("Reads the swarm.");
+        group.MapGet("/{id}/members", ListMembersAsync).WithName("ListMembers").Requires(Access.Member)
+            .WithSummary("Lists members with role, presence and capabilities.");
+        group.MapDelete("/{id}/members/{agentId}", RemoveMemberAsync).WithName("RemoveMember").Requires(Access.Member)
+            .WithSummary("Removes a member (coordinator) or leaves (your own id); revokes its token.");
+        group.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSwarm").Requires(Access.Coordinator)
+            .WithSummary("Makes the swarm read-only.");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteSwarm").Requires(Access.Coordinator)
+            .WithSummary("Deletes the swarm and all its data, event log included (export first).");
+        return app;
+    }
+
+    private static async Task<Created<CreateSwarmResponse>> CreateAsync(CreateSwarmRequest request, HttpContext context, SwarmService swarms, TenantDirectory tenants, CancellationToken ct)
+    {
+        var tenant = tenants.Find(context.Caller().TenantId)!;
+        var created = await swarms.CreateAsync(tenant, request, ct);
+        return TypedResults.Created($"/api/swarms/{created.Swarm.SwarmId}", created);
+    }
+
+    private static async Task<Ok<AgentCredentials>> JoinAsync(JoinSwarmRequest request, HttpContext context, MembershipService members, FunctionsHostEnvironment host, CancellationToken ct) =>
+        TypedResults.Ok(await members.JoinAsync(request, ClientAddress(context, host), ct));
+
+    private static async Task<Ok<SwarmView>> GetAsync(string id, HttpContext context, SwarmService swarms, CancellationToken ct) =>
+        TypedResults.Ok(await swarms.GetAsync(id, context.Caller(), ct));
+
+    private static async Task<Ok<MemberList>> ListMembersAsync(string id, MembershipService members, CancellationToken ct) =>
+        TypedResults.Ok(new MemberList(await members.ListAsync(id, ct)));
+
+    private static async Task<NoContent> RemoveMemberAsync(string id, string agentId, HttpContext context, MembershipService members, CancellationToken ct)
+    {
+        await members.RemoveAsync(id, agentId, context.Caller(), ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<SwarmView>> ArchiveAsync(string id, HttpContext context, SwarmService swarms, CancellationToken ct) =>
+        TypedResults.Ok(await swarms.ArchiveAsync(id, context.Caller(), ct));
+
+    private static async Task<NoContent> DeleteAsync(string id, SwarmService swarms, CancellationToken ct)
+    {
+        await swarms.DeleteAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The client's address for join rate limiting. Behind the Functions host every request comes from
+    /// loopback, so there the front end's X-Forwarded-For is used; standalone it is not trusted.
+    /// </summary>
+    private static string ClientAddress(HttpContext context, FunctionsHostEnvironment host)
+    {
+        if (host.IsFunctionsHost && context.Request.Headers["X-Forwarded-For"].ToString() is { Length: > 0 } forwarded)
+        {
+            return forwarded.Split(',')[0].Trim();
+        }
+        return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+    }
+}
+
+/// <summary>The members of a swarm.</summary>
+/// <param name="Members">Members with presence.</param>
+public sealed record MemberList(IReadOnlyList<MemberView> Members);

@@ -1,0 +1,116 @@
+using System.Reflection;
+using Coordination.Core.Identity;
+using Coordination.Core.Problems;
+using Coordination.Core.Swarms;
+
+namespace Coordination.Functions.Http;
+
+/// <summary>The access an endpoint requires, declared once where the route is mapped.</summary>
+/// <param name="Access">What the caller must present.</param>
+public sealed record AccessRequirement(Access Access);
+
+/// <summary>
+/// Authentication and authorization for every <c>/api</c> endpoint, in one place: the endpoint declares
+/// <see cref="AccessRequirement"/> with <see cref="Requires{TBuilder}"/>; this middleware runs after routing
+/// and before body binding, so a caller without rights learns nothing about the body's validity.
+/// Identity comes only from the bearer credential: a tenant key (<c>ck_…</c>) or an agent token (<c>ct_…</c>)
+/// whose member row still names it (removal revokes). A token for another swarm than the route's
+/// answers 404, exactly like a swarm that does not exist.
+/// </summary>
+public static class AccessControl
+{
+    private const string CallerItem = "coordination.caller";
+    private const string Refused = "Missing or invalid credentials.";
+
+    /// <summary>Declares the access an endpoint requires.</summary>
+    public static TBuilder Requires<TBuilder>(this TBuilder builder, Access access) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AccessRequirement(access));
+
+    /// <summary>Adds the middleware (after routing).</summary>
+    public static WebApplication UseAccessControl(this WebApplication app)
+    {
+        app.UseRouting();
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<AccessRequirement>() is { } requirement)
+            {
+                context.Items[CallerItem] = await AuthorizeAsync(context, requirement.Access);
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    /// <summary>The caller established for this request (endpoints with <see cref="Access.Anonymous"/> have none).</summary>
+    public static Caller Caller(this HttpContext context) =>
+        context.Items[CallerItem] as Caller ?? throw new InvalidOperationException("The endpoint did not declare an access requirement that yields a caller.");
+
+    /// <summary>Fails when an <c>/api</c> endpoint has no declared access (checked at start-up and by the manifest).</summary>
+    public static void EnsureDeclared(IEnumerable<Hosting.ApiOperation> operations)
+    {
+        var undeclared = operations.Where(o => o.Endpoint.Metadata.GetMetadata<AccessRequirement>() is null).Select(o => o.FunctionName).ToList();
+        if (undeclared.Count > 0)
+        {
+            throw new InvalidOperationException($"Endpoints without .Requires(Access…): {string.Join(", ", undeclared)}.");
+        }
+    }
+
+    private static async Task<Caller?> AuthorizeAsync(HttpContext context, Access access)
+    {
+        if (access == Access.Anonymous)
+        {
+            return null;
+        }
+        var services = context.RequestServices;
+        var credential = BearerOf(context.Request);
+        var ct = context.RequestAborted;
+        if (access == Access.Tenant)
+        {
+            var tenant = credential is null ? null : services.GetRequiredService<TenantDirectory>().Authenticate(credential);
+            return tenant is null ? throw Unauthorized() : new Caller(tenant.Id, null, null, null);
+        }
+
+        var claims = credential is null ? null : services.GetRequiredService<AgentTokens>().Verify(credential);
+        if (claims is null)
+        {
+            throw Unauthorized();
+        }
+        var directory = services.GetRequiredService<SwarmDirectory>();
+        var member = await directory.GetMemberAsync(claims.SwarmId, claims.AgentId, ct);
+        if (member is null || member.TokenId != claims.TokenId)
+        {
+            throw Unauthorized();
+        }
+        var routeSwarm = context.GetRouteValue("id") as string;
+        var swarm = await directory.GetSwarmAsync(claims.SwarmId, ct);
+        if (swarm is null || (routeSwarm is not null && routeSwarm != claims.SwarmId))
+        {
+            throw new ProblemException(ProblemCatalog.NotFound, $"No swarm '{routeSwarm ?? claims.SwarmId}'.");
+        }
+        var caller = new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, member.Role);
+        var required = access switch
+        {
+            Access.Coordinator => Role.Coordinator,
+            Access.Writer => Role.Worker,
+            _ => Role.Observer,
+        };
+        if (!caller.HasRole(required))
+        {
+            throw new ProblemException(ProblemCatalog.ForbiddenRole, $"This operation needs the {required.ToString().ToLowerInvariant()} role; you are {member.Role.ToString().ToLowerInvariant()}.",
+                new Dictionary<string, object?> { ["requiredRole"] = required.ToString().ToLowerInvariant() });
+        }
+        if (required > Role.Observer && swarm.IsArchived)
+        {
+            throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: it can be read but not changed.");
+        }
+        return caller;
+    }
+
+    private static string? BearerOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;
+    }
+
+    private static ProblemException Unauthorized() => new(ProblemCatalog.Unauthorized, Refused);
+}
