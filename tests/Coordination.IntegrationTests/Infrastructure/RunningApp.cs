@@ -13,6 +13,12 @@ namespace Coordination.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class RunningApp : IAsyncDisposable
 {
+    /// <summary>The tenant API key every test app accepts (tenant id "test").</summary>
+    public const string TenantKey = "ck_test_tenant_key_0123456789";
+
+    /// <summary>The token signing key of every test app.</summary>
+    public const string SigningKey = "test:integration-test-signing-secret-0123456789";
+
     private readonly WebApplication _app;
 
     private RunningApp(WebApplication app, Uri baseAddress, string tableName)
@@ -29,8 +35,16 @@ public sealed class RunningApp : IAsyncDisposable
     /// <summary>The app's table.</summary>
     public string TableName { get; }
 
-    /// <summary>A client pointed at the app.</summary>
+    /// <summary>A client pointed at the app, without credentials.</summary>
     public HttpClient Client { get; }
+
+    /// <summary>A client that sends <paramref name="bearer"/> (a tenant key or agent token) on every request.</summary>
+    public HttpClient ClientFor(string bearer)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        return client;
+    }
 
     /// <summary>The app's services.</summary>
     public IServiceProvider Services => _app.Services;
@@ -43,6 +57,8 @@ public sealed class RunningApp : IAsyncDisposable
         {
             $"--AzureWebJobsStorage={TestEnvironment.StorageConnectionString}",
             $"--Coordination:TableName={tableName}",
+            $"--Coordination:Tenants:test:Keys={TenantKey}",
+            $"--Coordination:TokenSigningKeys={SigningKey}",
             "--Logging:LogLevel:Default=Warning",
         };
         int port;
