@@ -19,8 +19,8 @@ public static class SettingsReader
             MaxRequestBodyBytes = ReadLong(section, "MaxRequestBodyBytes", 1024 * 1024),
             StandaloneUrl = section["StandaloneUrl"] ?? "http://127.0.0.1:7071",
             StorageConnectionString = storage.Value,
-            TableServiceUri = ReadUri(storage["tableServiceUri"]) ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),
-            QueueServiceUri = ReadUri(storage["queueServiceUri"]) ?? (account is null ? null : new Uri($"https://{account}.queue.core.windows.net")),
+            TableServiceUri = ReadServiceUri(storage, "tableServiceUri") ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),
+            QueueServiceUri = ReadServiceUri(storage, "queueServiceUri") ?? (account is null ? null : new Uri($"https://{account}.queue.core.windows.net")),
             ManagedIdentityClientId = storage["clientId"],
         };
         var problems = settings.Validate().ToList();
@@ -32,6 +32,9 @@ public static class SettingsReader
             ? long.TryParse(text, out var value) ? value : throw new InvalidOperationException($"Coordination__{key} must be a whole number; got '{text}'.")
             : fallback;
 
-    private static Uri? ReadUri(string? text) =>
-        text is null ? null : Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new InvalidOperationException($"'{text}' is not an absolute URI.");
+    // Only http(s) is a service URI: on Linux Uri.TryCreate("/path", Absolute) succeeds as file:///path.
+    private static Uri? ReadServiceUri(IConfiguration storage, string key) =>
+        storage[key] is not { } text ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) ? uri
+        : throw new InvalidOperationException($"AzureWebJobsStorage__{key} must be an absolute http(s) URI; got '{text}'.");
 }
