@@ -64,6 +64,15 @@ public sealed class TriggerPayloadTests
         Assert.True(TriggerEndpoints.ToInvocation(Timer, request).IsPastDue);
     }
 
+    [Theory]
+    [InlineData("""{"Data":{"timer":{"IsPastDue":true}}}""", true)]
+    [InlineData("""{"Metadata":{"sys":{}}}""", false)]
+    [InlineData("{}", false)]
+    public void Data_and_Metadata_are_each_optional_when_binding(string json, bool pastDue)
+    {
+        Assert.Equal(pastDue, TriggerEndpoints.ToInvocation(Timer, Bind(json)).IsPastDue);
+    }
+
     [Fact]
     public void A_missing_binding_gives_no_payload_and_is_not_past_due()
     {
