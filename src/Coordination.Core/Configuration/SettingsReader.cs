@@ -37,8 +37,9 @@ public static class SettingsReader
         : long.TryParse(text, out var value) ? value
         : throw new InvalidOperationException($"{setting.Key} must be a whole number; got '{text}'.");
 
+    // Only http(s) is a service URI: on Linux Uri.TryCreate("/path", Absolute) succeeds as file:///path.
     private static Uri? ReadUri(SettingInfo setting, string? text) =>
         text is null ? null
-        : Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri
-        : throw new InvalidOperationException($"{setting.Key} must be an absolute URI; got '{text}'.");
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) ? uri
+        : throw new InvalidOperationException($"{setting.Key} must be an absolute http(s) URI; got '{text}'.");
 }

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace Coordination.Functions.Http;
 
 /// <summary>The JSON contract of the API: camelCase, enums as strings, unknown members refused, nullability respected.</summary>
-public static class JsonDefaults
+public static partial class JsonDefaults
 {
     /// <summary>Options for code outside the ASP.NET pipeline (manifest, tests) that must match the API's.</summary>
     public static JsonSerializerOptions Options { get; } =
@@ -35,25 +36,59 @@ public static class JsonDefaults
         {
             return "A required field is missing";
         }
-        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("non-nullable", StringComparison.OrdinalIgnoreCase))
+        // System.Text.Json says "... doesn't allow null values" (constructor parameters) or "... doesn't allow setting null values" (properties).
+        if ((message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("non-nullable", StringComparison.OrdinalIgnoreCase)) ||
+            (message.Contains("doesn't allow", StringComparison.Ordinal) && message.Contains("null values", StringComparison.Ordinal)))
         {
             return "A field that must have a value is null";
         }
         if (message.Contains("could not be converted to", StringComparison.Ordinal))
         {
-            var target = message.Split("could not be converted to ", 2)[1].Split('.', 2)[0].Split(' ')[0];
-            return $"Wrong type: expected {FriendlyType(target)}";
+            return $"Wrong type: expected {FriendlyType(ExpectedType(exception))}";
         }
         return "The body does not match the expected shape";
     }
 
+    /// <summary>
+    /// The type the body should have held. For a record's constructor parameter the outer message names the
+    /// record ("could not be converted to CreateTask"), so the inner exception, which names the primitive it
+    /// wanted ("out of bounds for an Int32", "as a boolean"), is asked first.
+    /// </summary>
+    private static string ExpectedType(JsonException exception)
+    {
+        if (exception.InnerException?.Message is { } inner)
+        {
+            foreach (var pattern in (ReadOnlySpan<Regex>)[InnerOutOfBounds(), InnerFormat(), InnerTokenAs()])
+            {
+                if (pattern.Match(inner) is { Success: true } m)
+                {
+                    return m.Groups[1].Value;
+                }
+            }
+        }
+        return ConvertedTo().Match(exception.Message) is { Success: true } outer ? outer.Groups[1].Value : string.Empty;
+    }
+
+    [GeneratedRegex(@"out of bounds for an? (\w+)")]
+    private static partial Regex InnerOutOfBounds();
+
+    [GeneratedRegex(@"not in a supported (\w+) format")]
+    private static partial Regex InnerFormat();
+
+    [GeneratedRegex(@"token type '\w+' as an? (\w+)")]
+    private static partial Regex InnerTokenAs();
+
+    [GeneratedRegex(@"could not be converted to (\S+?)\.(?: |$)")]
+    private static partial Regex ConvertedTo();
+
     private static string FriendlyType(string clrName) => clrName switch
     {
-        var n when n.EndsWith("Int32", StringComparison.Ordinal) || n.EndsWith("Int64", StringComparison.Ordinal) => "an integer",
-        var n when n.EndsWith("Double", StringComparison.Ordinal) || n.EndsWith("Decimal", StringComparison.Ordinal) => "a number",
-        var n when n.EndsWith("Boolean", StringComparison.Ordinal) => "true or false",
-        var n when n.EndsWith("String", StringComparison.Ordinal) => "a string",
-        var n when n.EndsWith("DateTimeOffset", StringComparison.Ordinal) => "an ISO 8601 time",
+        var n when n.EndsWith("Int16", StringComparison.Ordinal) || n.EndsWith("Int32", StringComparison.Ordinal) || n.EndsWith("Int64", StringComparison.Ordinal) => "an integer",
+        var n when n.EndsWith("Double", StringComparison.Ordinal) || n.EndsWith("Single", StringComparison.Ordinal) || n.EndsWith("Decimal", StringComparison.Ordinal) || n == "number" => "a number",
+        var n when n.EndsWith("Boolean", StringComparison.OrdinalIgnoreCase) => "true or false",
+        var n when n.EndsWith("String", StringComparison.OrdinalIgnoreCase) => "a string",
+        var n when n.EndsWith("DateTimeOffset", StringComparison.Ordinal) || n.EndsWith("DateTime", StringComparison.Ordinal) => "an ISO 8601 time",
+        var n when n.EndsWith("Guid", StringComparison.Ordinal) => "a UUID",
         var n when n.Contains("[]", StringComparison.Ordinal) || n.Contains("List", StringComparison.Ordinal) => "an array",
         _ => "a value of another shape",
     };

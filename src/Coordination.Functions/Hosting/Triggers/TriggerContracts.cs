@@ -6,12 +6,13 @@ namespace Coordination.Functions.Hosting.Triggers;
 /// <summary>
 /// What the Functions host POSTs to <c>/{FunctionName}</c> for a timer or queue trigger:
 /// <c>Data</c> holds one entry per input binding, <c>Metadata</c> the trigger metadata and <c>sys</c>.
-/// Unknown members are tolerated: the host may add some.
+/// Unknown members are tolerated: the host may add some. Both members are optional (the defaults matter:
+/// the API's options respect required constructor parameters, and a parameter without one is required).
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Skip)]
 public sealed record TriggerInvocationRequest(
-    [property: JsonPropertyName("Data")] Dictionary<string, JsonElement>? Data,
-    [property: JsonPropertyName("Metadata")] Dictionary<string, JsonElement>? Metadata);
+    [property: JsonPropertyName("Data")] Dictionary<string, JsonElement>? Data = null,
+    [property: JsonPropertyName("Metadata")] Dictionary<string, JsonElement>? Metadata = null);
 
 /// <summary>
 /// The response shape the host expects: always 2xx JSON with <c>Outputs</c>, <c>Logs</c> and
