@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Azure;
 using Coordination.IntegrationTests.Infrastructure;
 using Coordination.Storage;
 using Coordination.Storage.Tables;
@@ -219,6 +220,24 @@ public sealed class TableFaultTests
         Assert.Equal(1 + MaxRetries, setup.Calls.Calls);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Giving up took {clock.Elapsed}; the retry bound should end it in well under a second.");
         Assert.Equal(["existing"], (await ReadPartitionAsync(setup.Table, "p")).Select(r => r.RowKey));
+    }
+
+    [Fact]
+    public async Task Persistently_dropped_connections_end_in_a_status_0_request_failure_after_exactly_1_plus_MaxRetries_attempts()
+    {
+        await using var setup = await FaultySetup.CreateAsync();
+        setup.Proxy.Plan(FaultAction.DropBeforeForwarding, times: int.MaxValue);
+
+        var clock = Stopwatch.StartNew();
+        var thrown = await Assert.ThrowsAnyAsync<Exception>(() => setup.Faulty.GetEntityAsync("p", "r"));
+        clock.Stop();
+
+        // Status 0 is what the app maps to storage_unavailable; anything else would surface as a 500.
+        var failure = Assert.IsType<RequestFailedException>(thrown);
+        Assert.Equal(0, failure.Status);
+        Assert.Equal(1 + MaxRetries, setup.Proxy.Exchanges.Count);
+        Assert.Equal(1 + MaxRetries, setup.Calls.Calls);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"Giving up took {clock.Elapsed}.");
     }
 
     internal static StorageClientOptions FastRetries(StorageCallCounter counter)
