@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 
 namespace Coordination.IntegrationTests.Infrastructure;
@@ -41,9 +40,6 @@ public sealed record ProxiedExchange(int Sequence, string Method, string Target,
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
-    private static readonly byte[] HeaderEnd = "\r\n\r\n"u8.ToArray();
-    private const int MaxHeaderBytes = 64 * 1024;
-
     private readonly TcpListener _listener;
     private readonly Uri _upstream;
     private readonly CancellationTokenSource _stopping = new();
@@ -54,6 +50,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<string> _errors = [];
     private readonly Task _acceptLoop;
     private int _nextConnection;
+    private int _disposed;
 
     private FaultProxy(Uri upstreamEndpoint)
     {
@@ -138,6 +135,10 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         await _stopping.CancelAsync();
         _listener.Stop();
         await _acceptLoop;
@@ -211,46 +212,18 @@ public sealed class FaultProxy : IAsyncDisposable
             using (client)
             await using (var stream = new NetworkStream(client, ownsSocket: false))
             {
-                var raw = await ReadMessageAsync(stream, token);
-                if (raw is null)
+                if (await Http1.ReadRequestAsync(stream, token) is not { } message)
                 {
                     return; // the client connected and left without a request
                 }
-                var head = ParseHead(raw.Value.Head);
-                var request = new ProxiedRequest(head.StartLine[0], head.StartLine[1]);
-                if (head.Header("Transfer-Encoding") is not null || head.Header("Expect") is not null)
+                var request = new ProxiedRequest(message.StartLine[0], message.StartLine[1]);
+                if (message.Header("Transfer-Encoding") is not null || message.Header("Expect") is not null)
                 {
                     RecordError($"{request.Method} {request.Target}: chunked bodies and Expect are not supported by the fault proxy.");
-                    await WriteAsync(stream, SimpleResponse(501, "Not Implemented", string.Empty), token);
+                    await Http1.WriteAsync(stream, Http1.Response(501, "Not Implemented", string.Empty), token);
                     return;
                 }
-
-                var action = Decide(request);
-                switch (action)
-                {
-                    case FaultAction.ServerBusy:
-                        Record(request, action, null);
-                        await WriteAsync(stream, ServerBusyResponse(json: head.Header("Accept")?.Contains("json", StringComparison.OrdinalIgnoreCase) == true), token);
-                        break;
-                    case FaultAction.DropBeforeForwarding:
-                        Record(request, action, null);
-                        Abort(client);
-                        break;
-                    case FaultAction.DropAfterForwarding:
-                    {
-                        var (status, _) = await ForwardAsync(head, raw.Value.Body, token);
-                        Record(request, action, status);
-                        Abort(client);
-                        break;
-                    }
-                    default:
-                    {
-                        var (status, response) = await ForwardAsync(head, raw.Value.Body, token);
-                        Record(request, action, status);
-                        await WriteAsync(stream, response, token);
-                        break;
-                    }
-                }
+                await ActAsync(Decide(request), request, message, client, stream, token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException && stopping.IsCancellationRequested)
@@ -267,110 +240,63 @@ public sealed class FaultProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Carries out the planned action; each exchange is recorded before the client can see its outcome, so records are in attempt order.</summary>
+    private async Task ActAsync(FaultAction action, ProxiedRequest request, Http1Message message, Socket client, Stream stream, CancellationToken token)
+    {
+        switch (action)
+        {
+            case FaultAction.ServerBusy:
+                Record(request, action, null);
+                var json = message.Header("Accept")?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
+                await Http1.WriteAsync(stream, ServerBusyResponse(json), token);
+                break;
+            case FaultAction.DropBeforeForwarding:
+                Record(request, action, null);
+                Abort(client);
+                break;
+            case FaultAction.DropAfterForwarding:
+            {
+                var response = await ForwardAsync(message, token);
+                Record(request, action, Status(response));
+                Abort(client);
+                break;
+            }
+            default:
+            {
+                var response = await ForwardAsync(message, token);
+                Record(request, action, Status(response));
+                // Relay the upstream's body bytes as they came (Content-Length or chunked); only the connection handling changes.
+                await Http1.WriteAsync(stream, response.ToBytes(response.Headers.Where(h => !Http1.IsHopByHop(h.Name)).Append(("Connection", "close"))), token);
+                break;
+            }
+        }
+    }
+
     /// <summary>Sends the request upstream on a fresh connection and reads the whole response (to EOF: the upstream is told to close).</summary>
-    private async Task<(int Status, byte[] Response)> ForwardAsync(Head head, byte[] body, CancellationToken token)
+    private async Task<Http1Message> ForwardAsync(Http1Message request, CancellationToken token)
     {
         try
         {
-            return await ExchangeWithUpstreamAsync(head, body, token);
+            using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await upstream.ConnectAsync(IPAddress.Loopback, _upstream.Port, token);
+            await using var stream = new NetworkStream(upstream, ownsSocket: false);
+            var headers = request.Headers
+                .Where(h => !Http1.IsHopByHop(h.Name) && !h.Name.Equals("Host", StringComparison.OrdinalIgnoreCase))
+                .Prepend(("Host", $"127.0.0.1:{_upstream.Port}"))
+                .Append(("Connection", "close"));
+            await Http1.WriteAsync(stream, request.ToBytes(headers), token);
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, token);
+            return Http1.ParseResponse(buffer.ToArray());
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or InvalidDataException)
         {
             // Not the client's connection: a broken upstream is a failure of the test setup, not a fault under test.
-            throw new InvalidOperationException($"Forwarding {head.StartLine[0]} {head.StartLine[1]} to 127.0.0.1:{_upstream.Port} failed: {e.Message}", e);
+            throw new InvalidOperationException($"Forwarding {request.StartLine[0]} {request.StartLine[1]} to 127.0.0.1:{_upstream.Port} failed: {e.Message}", e);
         }
     }
 
-    private async Task<(int Status, byte[] Response)> ExchangeWithUpstreamAsync(Head head, byte[] body, CancellationToken token)
-    {
-        using var upstream = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await upstream.ConnectAsync(IPAddress.Loopback, _upstream.Port, token);
-        await using var stream = new NetworkStream(upstream, ownsSocket: false);
-        var headers = head.Headers
-            .Where(h => !IsHopByHop(h.Name) && !h.Name.Equals("Host", StringComparison.OrdinalIgnoreCase))
-            .Prepend(("Host", $"127.0.0.1:{_upstream.Port}"))
-            .Append(("Connection", "close"));
-        await WriteAsync(stream, Compose(string.Join(' ', head.StartLine), headers, body), token);
-
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, token);
-        var response = buffer.ToArray();
-        var end = IndexOf(response, HeaderEnd);
-        if (end < 0)
-        {
-            throw new InvalidDataException($"The upstream answered {head.StartLine[0]} {head.StartLine[1]} with no complete response head.");
-        }
-        var responseHead = ParseHead(Encoding.Latin1.GetString(response, 0, end));
-        var status = int.Parse(responseHead.StartLine[1], CultureInfo.InvariantCulture);
-        // Relay the upstream's body bytes as they came (Content-Length or chunked); only the connection handling changes.
-        var relayed = Compose(
-            string.Join(' ', responseHead.StartLine),
-            responseHead.Headers.Where(h => !h.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && !h.Name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase))
-                .Append(("Connection", "close")),
-            response.AsSpan(end + HeaderEnd.Length).ToArray());
-        return (status, relayed);
-    }
-
-    /// <summary>Reads one request: the head up to the blank line, then exactly Content-Length body bytes. Null on a clean EOF before any byte.</summary>
-    private static async Task<(string Head, byte[] Body)?> ReadMessageAsync(Stream stream, CancellationToken token)
-    {
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int end;
-        while ((end = IndexOf(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), HeaderEnd)) < 0)
-        {
-            if (buffer.Length > MaxHeaderBytes)
-            {
-                throw new InvalidDataException("The request head is larger than 64 KiB.");
-            }
-            var read = await stream.ReadAsync(chunk, token);
-            if (read == 0)
-            {
-                return buffer.Length == 0 ? null : throw new IOException("The client closed the connection mid-request.");
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        var all = buffer.ToArray();
-        var headText = Encoding.Latin1.GetString(all, 0, end);
-        var contentLength = ParseHead(headText).Header("Content-Length") is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : 0;
-        var body = new byte[contentLength];
-        var already = Math.Min(all.Length - (end + HeaderEnd.Length), contentLength);
-        Array.Copy(all, end + HeaderEnd.Length, body, 0, already);
-        await stream.ReadExactlyAsync(body.AsMemory(already), token);
-        return (headText, body);
-    }
-
-    private static Head ParseHead(string text)
-    {
-        var lines = text.Split("\r\n");
-        var startLine = lines[0].Split(' ', 3);
-        if (startLine.Length < 2)
-        {
-            throw new InvalidDataException($"Malformed start line '{lines[0]}'.");
-        }
-        var headers = new List<(string Name, string Value)>();
-        foreach (var line in lines.Skip(1))
-        {
-            var colon = line.IndexOf(':');
-            if (colon <= 0)
-            {
-                throw new InvalidDataException($"Malformed header line '{line}'.");
-            }
-            headers.Add((line[..colon].Trim(), line[(colon + 1)..].Trim()));
-        }
-        return new Head(startLine, headers);
-    }
-
-    private static byte[] Compose(string startLine, IEnumerable<(string Name, string Value)> headers, byte[] body)
-    {
-        var head = new StringBuilder(startLine).Append("\r\n");
-        foreach (var (name, value) in headers)
-        {
-            head.Append(name).Append(": ").Append(value).Append("\r\n");
-        }
-        head.Append("\r\n");
-        return [.. Encoding.Latin1.GetBytes(head.ToString()), .. body];
-    }
+    private static int Status(Http1Message response) => int.Parse(response.StartLine[1], CultureInfo.InvariantCulture);
 
     /// <summary>A 503 as the service sends it: an odata error for Table clients (they ask for JSON), XML for Queue clients.</summary>
     private static byte[] ServerBusyResponse(bool json)
@@ -379,22 +305,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var (body, contentType) = json
             ? (JsonSerializer.Serialize(new Dictionary<string, object> { ["odata.error"] = new { code = "ServerBusy", message = new { lang = "en-US", value = message } } }), "application/json;odata=minimalmetadata")
             : ($"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>{message}</Message></Error>", "application/xml");
-        return SimpleResponse(503, "Server Busy", body, ("x-ms-error-code", "ServerBusy"), ("Content-Type", contentType));
-    }
-
-    private static byte[] SimpleResponse(int status, string reason, string body, params (string Name, string Value)[] headers)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        return Compose(
-            $"HTTP/1.1 {status.ToString(CultureInfo.InvariantCulture)} {reason}",
-            headers.Append(("Content-Length", bytes.Length.ToString(CultureInfo.InvariantCulture))).Append(("Connection", "close")),
-            bytes);
-    }
-
-    private static async Task WriteAsync(Stream stream, byte[] bytes, CancellationToken token)
-    {
-        await stream.WriteAsync(bytes, token);
-        await stream.FlushAsync(token);
+        return Http1.Response(503, "Server Busy", body, ("x-ms-error-code", "ServerBusy"), ("Content-Type", contentType));
     }
 
     /// <summary>Resets the connection (RST, no response bytes), the way a dying front end or load balancer drops it.</summary>
@@ -402,18 +313,6 @@ public sealed class FaultProxy : IAsyncDisposable
     {
         socket.LingerState = new LingerOption(true, 0);
         socket.Close();
-    }
-
-    private static bool IsHopByHop(string name) =>
-        name.Equals("Connection", StringComparison.OrdinalIgnoreCase) || name.Equals("Keep-Alive", StringComparison.OrdinalIgnoreCase) ||
-        name.Equals("Proxy-Connection", StringComparison.OrdinalIgnoreCase);
-
-    private static int IndexOf(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle) => haystack.IndexOf(needle);
-
-    private sealed record Head(string[] StartLine, List<(string Name, string Value)> Headers)
-    {
-        public string? Header(string name) =>
-            Headers.Where(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value).FirstOrDefault();
     }
 
     private sealed class Rule(FaultAction action, Func<ProxiedRequest, bool> when)
