@@ -23,6 +23,6 @@ internal static class StoragePipeline
         {
             perRetry.Add(new BearerTokenAuthenticationPolicy(token, StorageScope));
         }
-        return HttpPipelineBuilder.Build(options, [], perRetry.ToArray(), new ResponseClassifier());
+        return HttpPipelineBuilder.Build(options, [new UnreachablePolicy()], perRetry.ToArray(), new ResponseClassifier());
     }
 }

@@ -14,6 +14,23 @@ public static class TestEnvironment
     /// <summary>The parsed connection.</summary>
     public static StorageConnection Storage => StorageConnection.Parse(StorageConnectionString);
 
+    /// <summary>
+    /// The run's account reached through other endpoints (e.g. a <see cref="FaultProxy"/>); endpoints not given stay
+    /// the run's. SharedKey signatures cover the path, not the host, so they stay valid through a proxy.
+    /// </summary>
+    public static StorageConnection StorageVia(Uri? tableEndpoint = null, Uri? queueEndpoint = null)
+    {
+        var storage = Storage;
+        var account = storage.SharedKey?.AccountName ?? throw new InvalidOperationException("The run's storage connection has no shared key.");
+        if (account != StorageConnection.DevelopmentAccountName)
+        {
+            throw new InvalidOperationException($"Expected the Azurite development account, got '{account}'.");
+        }
+        return StorageConnection.Parse(
+            $"DefaultEndpointsProtocol=http;AccountName={account};AccountKey={StorageConnection.DevelopmentAccountKey};" +
+            $"TableEndpoint={tableEndpoint ?? storage.TableEndpoint};QueueEndpoint={queueEndpoint ?? storage.QueueEndpoint}");
+    }
+
     /// <summary>The repository root.</summary>
     public static string RepoRoot =>
         Environment.GetEnvironmentVariable("COORDINATION_REPO_ROOT") is { Length: > 0 } root
