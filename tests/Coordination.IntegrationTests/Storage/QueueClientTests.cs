@@ -86,6 +86,22 @@ public sealed class QueueClientTests
         Assert.Equal("not base64!", received.Text);
     }
 
+    [Theory]
+    [InlineData("test")]
+    [InlineData("wake")]
+    [InlineData("abcd1234")]
+    public async Task A_plain_message_that_only_looks_like_base64_is_handed_over_as_sent(string text)
+    {
+        // These decode as base64, but not to UTF-8: decoding them would hand over replacement characters.
+        await using var queue = await QueueTestQueue.CreateAsync();
+        var raw = queue.WithOptions(new StorageClientOptions { MessageEncoding = QueueMessageEncoding.None });
+
+        await raw.SendMessageAsync(text);
+        var received = Assert.Single(await queue.Client.ReceiveMessagesAsync());
+
+        Assert.Equal(text, received.Text);
+    }
+
     [Fact]
     public async Task Receive_returns_at_most_the_requested_number_of_messages()
     {

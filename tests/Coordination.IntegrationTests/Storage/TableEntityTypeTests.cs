@@ -64,6 +64,20 @@ public sealed class TableEntityTypeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Strings_up_to_32k_utf16_units_are_stored_and_longer_ones_are_refused_by_the_service()
+    {
+        var longest = new string('s', 32 * 1024);
+
+        Assert.True((await _table.AddEntityAsync(new TableEntity(Pk, "max") { ["V"] = longest })).Succeeded);
+        var error = await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(
+            () => _table.AddEntityAsync(new TableEntity(Pk, "over") { ["V"] = longest + "s" }));
+
+        Assert.Equal(longest, (await _table.GetEntityAsync(Pk, "max"))!.GetString("V"));
+        Assert.Equal(400, error.Status);
+        Assert.Null(await _table.GetEntityAsync(Pk, "over"));
+    }
+
+    [Fact]
     public async Task Negative_zero_reads_back_as_a_double_zero()
     {
         // Azurite formats integral doubles with JavaScript's toFixed(1), which drops the sign of -0,

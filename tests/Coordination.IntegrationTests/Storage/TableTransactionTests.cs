@@ -118,6 +118,20 @@ public sealed class TableTransactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_operation_the_service_refuses_as_invalid_throws_with_its_index_and_applies_nothing()
+    {
+        var error = await Assert.ThrowsAsync<TableTransactionFailedException>(() => _table.SubmitTransactionAsync(
+        [
+            TableTransactionAction.Add(Row("ok", "v")),
+            TableTransactionAction.Add(Row("raw/slash", "v")),
+        ]));
+
+        Assert.Equal(400, error.Status);
+        Assert.Equal(1, error.FailedIndex);
+        Assert.Empty(await RowKeysAsync());
+    }
+
+    [Fact]
     public async Task Exactly_one_hundred_operations_succeed()
     {
         var actions = Enumerable.Range(0, 100).Select(i => TableTransactionAction.Add(Row($"r{i:D3}", "v"))).ToList();
