@@ -51,7 +51,7 @@ public sealed class StorageConnection
 
         if (settings.TryGetValue("UseDevelopmentStorage", out var useDev) && string.Equals(useDev, "true", StringComparison.OrdinalIgnoreCase))
         {
-            var proxy = settings.TryGetValue("DevelopmentStorageProxyUri", out var p) ? new Uri(p) : new Uri("http://127.0.0.1");
+            var proxy = settings.TryGetValue("DevelopmentStorageProxyUri", out var p) ? ParseEndpoint("DevelopmentStorageProxyUri", p) : new Uri("http://127.0.0.1");
             return new StorageConnection(
                 new Uri($"{proxy.Scheme}://{proxy.Host}:10002/{DevelopmentAccountName}"),
                 new Uri($"{proxy.Scheme}://{proxy.Host}:10001/{DevelopmentAccountName}"),
@@ -68,10 +68,19 @@ public sealed class StorageConnection
             throw new FormatException("The storage connection string has no AccountKey; use an identity-based connection for keyless accounts.");
         }
 
-        var protocol = settings.TryGetValue("DefaultEndpointsProtocol", out var proto) ? proto : "https";
+        var protocol = settings.TryGetValue("DefaultEndpointsProtocol", out var proto) ? proto.ToLowerInvariant() : "https";
+        if (protocol is not ("https" or "http"))
+        {
+            throw new FormatException("The storage connection string's DefaultEndpointsProtocol must be https or http.");
+        }
         var suffix = settings.TryGetValue("EndpointSuffix", out var sfx) ? sfx : "core.windows.net";
-        var table = settings.TryGetValue("TableEndpoint", out var te) ? new Uri(te) : new Uri($"{protocol}://{account}.table.{suffix}");
-        var queue = settings.TryGetValue("QueueEndpoint", out var qe) ? new Uri(qe) : new Uri($"{protocol}://{account}.queue.{suffix}");
+        const string derived = " (derived from AccountName and EndpointSuffix)";
+        var table = settings.TryGetValue("TableEndpoint", out var te)
+            ? ParseEndpoint("TableEndpoint", te)
+            : ParseEndpoint("TableEndpoint" + derived, $"{protocol}://{account}.table.{suffix}");
+        var queue = settings.TryGetValue("QueueEndpoint", out var qe)
+            ? ParseEndpoint("QueueEndpoint", qe)
+            : ParseEndpoint("QueueEndpoint" + derived, $"{protocol}://{account}.queue.{suffix}");
         return new StorageConnection(TrimSlash(table), TrimSlash(queue), new StorageSharedKeyCredential(account, key), null);
     }
 
@@ -88,6 +97,19 @@ public sealed class StorageConnection
             settings[segment[..equals].Trim()] = segment[(equals + 1)..].Trim();
         }
         return settings;
+    }
+
+    /// <summary>
+    /// An absolute http(s) URI, or a <see cref="FormatException"/> that names the setting. Without the scheme check a
+    /// path such as "/x" would pass: on Unix it parses as an absolute file URI.
+    /// </summary>
+    private static Uri ParseEndpoint(string setting, string value)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new FormatException($"The storage connection string's {setting} is not an absolute http or https URI.");
+        }
+        return uri;
     }
 
     private static Uri TrimSlash(Uri uri) => new(uri.AbsoluteUri.TrimEnd('/'));

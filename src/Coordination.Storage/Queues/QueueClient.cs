@@ -38,6 +38,7 @@ public sealed record UpdateReceipt(string PopReceipt, DateTimeOffset NextVisible
 public sealed class QueueClient
 {
     internal const string ApiVersion = "2019-02-02";
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private readonly HttpPipeline _pipeline;
     private readonly Uri _endpoint;
@@ -210,11 +211,12 @@ public sealed class QueueClient
         }
         try
         {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(wire));
+            return StrictUtf8.GetString(Convert.FromBase64String(wire));
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or DecoderFallbackException)
         {
-            // Written by a sender that did not encode; hand it over as is rather than lose it.
+            // Written by a sender that did not encode; hand it over as is rather than lose it. Plain words such as
+            // "test" are valid base64 but not of UTF-8, hence the strict decoder rather than replacement characters.
             return wire;
         }
     }

@@ -82,10 +82,13 @@ public sealed class TableClient
         };
     }
 
-    /// <summary>Reads one entity; null when it does not exist.</summary>
+    /// <summary>
+    /// Reads one entity; null when it does not exist. <paramref name="select"/> limits the custom properties
+    /// returned (null or empty: all); the keys always come back.
+    /// </summary>
     public async Task<TableEntity?> GetEntityAsync(string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default)
     {
-        using var message = CreateGetEntityRequest(partitionKey, rowKey, select);
+        using var message = CreateGetEntityRequest(partitionKey, rowKey, WithKeys(select));
         await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
         var response = message.Response;
         if (response.Status == 404)
@@ -147,6 +150,7 @@ public sealed class TableClient
     /// <summary>
     /// Queries entities. Pages follow the service's continuation headers (a page may be empty and still
     /// continue); <c>maxPerPage</c> maps to <c>$top</c> (≤ 1000). A page's continuation token resumes the query.
+    /// <paramref name="select"/> limits the custom properties returned (null or empty: all); the keys always come back.
     /// </summary>
     public AsyncPageable<TableEntity> QueryAsync(string? filter = null, IEnumerable<string>? select = null, int? maxPerPage = null, CancellationToken cancellationToken = default)
     {
@@ -154,7 +158,7 @@ public sealed class TableClient
         {
             throw new ArgumentOutOfRangeException(nameof(maxPerPage), maxPerPage, "A page holds 1 to 1000 entities.");
         }
-        var selected = select?.ToArray();
+        var selected = WithKeys(select);
         return new ContinuationPageable<TableEntity>(
             (token, hint, ct) => QueryPageAsync(filter, selected, hint ?? maxPerPage, token, ct),
             cancellationToken);
@@ -200,10 +204,10 @@ public sealed class TableClient
         return message;
     }
 
-    internal HttpMessage CreateGetEntityRequest(string partitionKey, string rowKey, IEnumerable<string>? select)
+    internal HttpMessage CreateGetEntityRequest(string partitionKey, string rowKey, string[]? select)
     {
         var message = CreateRequest(RequestMethod.Get, EntityPath(Name, partitionKey, rowKey));
-        if (select is not null)
+        if (select is { Length: > 0 })
         {
             message.Request.Uri.AppendQuery("$select", string.Join(',', select), escapeValue: true);
         }
@@ -269,6 +273,21 @@ public sealed class TableClient
     /// <summary>The entity address: quotes doubled, then percent-encoded, as the REST API requires.</summary>
     internal static string EntityPath(string table, string partitionKey, string rowKey) =>
         $"/{table}(PartitionKey='{EscapeKey(partitionKey)}',RowKey='{EscapeKey(rowKey)}')";
+
+    /// <summary>
+    /// A <c>$select</c> list that also names the keys: with <c>$select</c> the service returns only what is listed,
+    /// and an entity without its keys cannot be addressed (or even constructed). Null when nothing is selected.
+    /// </summary>
+    internal static string[]? WithKeys(IEnumerable<string>? select)
+    {
+        var selected = select?.ToArray();
+        if (selected is null or { Length: 0 })
+        {
+            return null;
+        }
+        string[] keys = ["PartitionKey", "RowKey"];
+        return keys.Concat(selected).Distinct(StringComparer.Ordinal).ToArray();
+    }
 
     private static string EscapeKey(string key) => Uri.EscapeDataString(key.Replace("'", "''", StringComparison.Ordinal));
 
