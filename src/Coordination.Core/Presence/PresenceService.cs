@@ -21,7 +21,7 @@ public sealed record HeartbeatRequest(string? Status = null, IReadOnlyList<strin
 /// offline/online transition exactly once — the member row remembers what was last reported, and the
 /// report and the event commit together under the row's ETag.
 /// </summary>
-public sealed class PresenceService(TableClient table, EventLog events, TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
+public sealed class PresenceService(TableClient table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
 {
     private static readonly string[] Statuses = ["online", "busy", "away"];
 
@@ -97,15 +97,12 @@ public sealed class PresenceService(TableClient table, EventLog events, TenantDi
     {
         var swarms = 0;
         var transitions = 0;
-        await foreach (var index in table.QueryAsync(TableFilter.Partition(SwarmRows.SwarmIndexPartition), ["PartitionKey", "RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerSweep, cancellationToken).ConfigureAwait(false))
         {
-            if (++swarms > MaxSwarmsPerSweep)
-            {
-                break;
-            }
-            transitions += await SweepSwarmAsync(index.RowKey, cancellationToken).ConfigureAwait(false);
+            swarms++;
+            transitions += await SweepSwarmAsync(swarmId, cancellationToken).ConfigureAwait(false);
         }
-        return [$"presence: {Math.Min(swarms, MaxSwarmsPerSweep)} swarms swept, {transitions} transitions logged"];
+        return [$"presence: {swarms} swarms swept, {transitions} transitions logged"];
     }
 
     private async Task<int> SweepSwarmAsync(string swarmId, CancellationToken cancellationToken)

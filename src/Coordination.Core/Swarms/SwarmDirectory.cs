@@ -60,6 +60,23 @@ public sealed class SwarmDirectory(TableClient table, TimeProvider clock)
         return info;
     }
 
+    /// <summary>
+    /// Ids of live swarms from the index the timers walk, at most <paramref name="max"/> (timers do bounded work
+    /// per invocation).
+    /// </summary>
+    public async IAsyncEnumerable<string> ListSwarmIdsAsync(int max, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var listed = 0;
+        await foreach (var index in table.QueryAsync(TableFilter.Partition(SwarmRows.SwarmIndexPartition), ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (listed++ == max)
+            {
+                yield break;
+            }
+            yield return index.RowKey;
+        }
+    }
+
     /// <summary>Forgets what is cached about the swarm (and one member of it).</summary>
     public void Invalidate(string swarmId, string? agentId = null)
     {

@@ -100,7 +100,7 @@ public sealed class TableClient
             throw StorageErrors.ToException(response);
         }
         using var json = JsonDocument.Parse(response.Content.ToMemory());
-        return TableEntityJson.Read(json.RootElement, response.Headers.ETag ?? default, partitionKey, rowKey);
+        return TableEntityJson.Read(json.RootElement, response.Headers.ETag ?? default);
     }
 
     /// <summary>Inserts an entity; <see cref="StorageOutcome.AlreadyExists"/> when the keys are taken.</summary>

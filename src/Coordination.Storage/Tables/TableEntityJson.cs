@@ -87,14 +87,11 @@ internal static class TableEntityJson
         }
     }
 
-    /// <summary>
-    /// Reads an entity. With <c>$select</c> the service omits the keys unless selected: a point read passes the
-    /// keys it asked for; a query without them yields empty keys.
-    /// </summary>
-    public static TableEntity Read(JsonElement json, ETag etagFromHeader = default, string? knownPartitionKey = null, string? knownRowKey = null)
+    /// <summary>Reads an entity; the client always selects the keys, so they are present.</summary>
+    public static TableEntity Read(JsonElement json, ETag etagFromHeader = default)
     {
-        var partitionKey = json.TryGetProperty("PartitionKey", out var pk) ? pk.GetString() ?? string.Empty : knownPartitionKey ?? string.Empty;
-        var rowKey = json.TryGetProperty("RowKey", out var rk) ? rk.GetString() ?? string.Empty : knownRowKey ?? string.Empty;
+        var partitionKey = json.GetProperty("PartitionKey").GetString() ?? string.Empty;
+        var rowKey = json.GetProperty("RowKey").GetString() ?? string.Empty;
         var entity = new TableEntity(partitionKey, rowKey) { ETag = etagFromHeader };
         foreach (var property in json.EnumerateObject())
         {

@@ -1,7 +1,6 @@
 using Coordination.Core.Events;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Hosting.Triggers;
-using Coordination.Storage.Tables;
 
 namespace Coordination.Functions.Features.Events;
 
@@ -31,7 +30,7 @@ public sealed class DispatchSwarmTrigger(EventSequencer sequencer) : ITriggerHan
 /// Timer, the safety net: sequences every swarm (bounded per run) in case a process died between a commit
 /// and its sequencing and the wake-up message was lost too.
 /// </summary>
-public sealed class SequenceOutboxTrigger(TableClient table, EventSequencer sequencer) : ITriggerHandler
+public sealed class SequenceOutboxTrigger(SwarmDirectory directory, EventSequencer sequencer) : ITriggerHandler
 {
     /// <summary>Function name.</summary>
     public const string Name = "SequenceOutbox";
@@ -47,15 +46,12 @@ public sealed class SequenceOutboxTrigger(TableClient table, EventSequencer sequ
     {
         var swarms = 0;
         var appended = 0;
-        await foreach (var index in table.QueryAsync(TableFilter.Partition(SwarmRows.SwarmIndexPartition), ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
         {
-            if (++swarms > MaxSwarmsPerRun)
-            {
-                break;
-            }
-            appended += await sequencer.SequenceAsync(index.RowKey, cancellationToken);
+            swarms++;
+            appended += await sequencer.SequenceAsync(swarmId, cancellationToken);
         }
-        return [$"sequence-outbox: {Math.Min(swarms, MaxSwarmsPerRun)} swarms checked, {appended} events sequenced"];
+        return [$"sequence-outbox: {swarms} swarms checked, {appended} events sequenced"];
     }
 }
 
