@@ -76,6 +76,10 @@ public sealed class CoordinationSettings
     /// <summary>Presence TTL.</summary>
     public static readonly SettingInfo PresenceTtlSetting = new("Coordination__PresenceTtlSeconds", "90", "An agent whose last heartbeat is older than this is offline (default 90).");
 
+    /// <summary>Fallback poll of streams and long-polls.</summary>
+    public static readonly SettingInfo EventPollSetting = new("Coordination__EventPollMilliseconds", "2000",
+        "How often streams and long-polls look for events written through other instances (default 2000); events from this instance wake them at once.");
+
     /// <summary>Standalone schedule overrides.</summary>
     public static readonly SettingInfo ScheduleOverrideSetting = new("Coordination__Schedules__<Function>", null,
         "Standalone only: replaces a timer's NCRONTAB schedule (the Functions host uses function.json).");
@@ -85,7 +89,7 @@ public sealed class CoordinationSettings
     [
         Storage, StorageAccountName, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
         TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
-        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, ScheduleOverrideSetting,
+        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting, ScheduleOverrideSetting,
     ];
 
     /// <summary>Table holding every swarm's rows.</summary>
@@ -105,6 +109,9 @@ public sealed class CoordinationSettings
 
     /// <summary>Heartbeat age after which an agent is offline.</summary>
     public TimeSpan PresenceTtl { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Fallback poll interval of streams and long-polls.</summary>
+    public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>The storage connection string, when key based.</summary>
     public string? StorageConnectionString { get; init; }
@@ -156,6 +163,10 @@ public sealed class CoordinationSettings
         if (AgentTokenLifetime <= TimeSpan.Zero || PresenceTtl <= TimeSpan.Zero)
         {
             yield return $"{TokenLifetimeSetting.Key} and {PresenceTtlSetting.Key} must be positive.";
+        }
+        if (EventPollInterval < TimeSpan.FromMilliseconds(50) || EventPollInterval > TimeSpan.FromMinutes(1))
+        {
+            yield return $"{EventPollSetting.Key} must be between 50 and 60000.";
         }
         if (MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
         {

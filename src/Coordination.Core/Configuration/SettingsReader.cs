@@ -21,6 +21,7 @@ public static class SettingsReader
             StandaloneUrl = Value(CoordinationSettings.StandaloneUrlSetting) ?? defaults.StandaloneUrl,
             AgentTokenLifetime = ReadLong(CoordinationSettings.TokenLifetimeSetting, Value(CoordinationSettings.TokenLifetimeSetting)) is { } hours ? TimeSpan.FromHours(hours) : defaults.AgentTokenLifetime,
             PresenceTtl = ReadLong(CoordinationSettings.PresenceTtlSetting, Value(CoordinationSettings.PresenceTtlSetting)) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.PresenceTtl,
+            EventPollInterval = ReadLong(CoordinationSettings.EventPollSetting, Value(CoordinationSettings.EventPollSetting)) is { } ms ? TimeSpan.FromMilliseconds(ms) : defaults.EventPollInterval,
             StorageConnectionString = Value(CoordinationSettings.Storage),
             TableServiceUri = ReadUri(CoordinationSettings.StorageTableServiceUri, Value(CoordinationSettings.StorageTableServiceUri))
                 ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),

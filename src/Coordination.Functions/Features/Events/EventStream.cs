@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Coordination.Core.Configuration;
 using Coordination.Core.Events;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,13 +12,10 @@ namespace Coordination.Functions.Features.Events;
 /// The swarm log as Server-Sent Events: <c>id</c> = sequence, <c>event</c> = type, <c>data</c> = the
 /// CloudEvent JSON. Resumes after <c>Last-Event-ID</c> (or <c>?after=</c>), so a reconnecting client gets
 /// every event exactly once. Wakes at once on events sequenced in this process and polls every
-/// <see cref="PollInterval"/> for the rest; ends after <see cref="MaxDuration"/> (clients reconnect).
+/// <c>Coordination__EventPollMilliseconds</c> for the rest; ends after <see cref="MaxDuration"/> (clients reconnect).
 /// </summary>
 public static class EventStream
 {
-    /// <summary>Fallback poll for events written through other instances.</summary>
-    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(2);
-
     /// <summary>Keep-alive comment spacing (proxies close idle connections).</summary>
     public static readonly TimeSpan KeepAliveInterval = TimeSpan.FromSeconds(15);
 
@@ -27,7 +25,7 @@ public static class EventStream
     private const int BatchSize = 200;
 
     /// <summary>Streams until the client leaves or <see cref="MaxDuration"/> passes.</summary>
-    public static async Task StreamAsync(string id, long? after, HttpContext context, EventLog log, TimeProvider clock)
+    public static async Task StreamAsync(string id, long? after, HttpContext context, EventLog log, CoordinationSettings settings, TimeProvider clock)
     {
         var cursor = ResumePoint(context.Request, after);
         var response = context.Response;
@@ -62,7 +60,7 @@ public static class EventStream
                         continue;
                     }
                 }
-                await log.WaitForNewAsync(id, cursor, PollInterval, ct);
+                await log.WaitForNewAsync(id, cursor, settings.EventPollInterval, ct);
                 if (clock.GetUtcNow() - lastWrite >= KeepAliveInterval)
                 {
                     await WriteAsync(response, ": keep-alive\n\n", ct);
