@@ -66,6 +66,11 @@ public sealed class StandaloneTriggerScheduler(
             {
                 return;
             }
+            catch (Azure.RequestFailedException missing) when (missing.Status == 404)
+            {
+                // Start-up provisioning has not created the queue yet.
+                await Task.Delay(MaxQueuePollInterval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            }
             catch (Exception e)
             {
                 logger.LogWarning("Polling {Queue} for {Function} failed: {Reason}", trigger.QueueName, trigger.Name, e.Message);
