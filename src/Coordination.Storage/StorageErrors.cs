@@ -35,9 +35,14 @@ internal static class StorageErrors
         var (code, message) = ReadError(response);
         var text = $"Storage request failed with {response.Status} {response.ReasonPhrase}: {code ?? "no error code"}. {message}".Trim();
         return response.Status is 429 or 503
-            ? new StorageThrottledException(response.Status, code, text)
+            ? new StorageThrottledException(response.Status, code, text, RetryAfterOf(response))
             : new RequestFailedException(response.Status, text, code, null);
     }
+
+    private static TimeSpan? RetryAfterOf(Response response) =>
+        response.Headers.TryGetValue("Retry-After", out var value) && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(Math.Clamp(seconds, 1, 60))
+            : null;
 
     public static string? ReadErrorCode(Response response) => ReadError(response).Code;
 

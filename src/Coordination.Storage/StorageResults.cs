@@ -32,9 +32,9 @@ public readonly record struct WriteResult(StorageOutcome Outcome, ETag ETag, str
 /// Thrown when the service still answers 429 or 503 (Server Busy) after the bounded retries.
 /// Callers surface it as <c>storage_throttled</c> with Retry-After.
 /// </summary>
-public sealed class StorageThrottledException(int status, string? errorCode, string message)
+public sealed class StorageThrottledException(int status, string? errorCode, string message, TimeSpan? retryAfter = null)
     : RequestFailedException(status, message, errorCode, null)
 {
-    /// <summary>A suggested wait before trying again.</summary>
-    public TimeSpan RetryAfter { get; } = TimeSpan.FromSeconds(1);
+    /// <summary>The service's Retry-After when it sent one, else one second.</summary>
+    public TimeSpan RetryAfter { get; } = retryAfter ?? TimeSpan.FromSeconds(1);
 }

@@ -31,7 +31,7 @@ public static class FunctionManifest
         foreach (var endpoint in endpoints.OfType<RouteEndpoint>())
         {
             var route = (endpoint.RoutePattern.RawText ?? string.Empty).TrimStart('/');
-            if (!route.StartsWith(RoutePrefix, StringComparison.OrdinalIgnoreCase) && route != RoutePrefix.TrimEnd('/'))
+            if (!route.StartsWith(RoutePrefix, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }

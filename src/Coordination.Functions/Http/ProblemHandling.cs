@@ -12,7 +12,7 @@ namespace Coordination.Functions.Http;
 /// The one error mapping: every failure leaves as RFC 9457 problem+json with a stable <c>code</c>, and
 /// nothing unexpected leaks internals (500 carries only a trace id).
 /// </summary>
-public static class ProblemHandling
+public static partial class ProblemHandling
 {
     /// <summary>JSON options for request binding and responses: camelCase, unknown members refused.</summary>
     public static IServiceCollection AddProblemHandling(this IServiceCollection services)
@@ -78,13 +78,40 @@ public static class ProblemHandling
         BadHttpRequestException { StatusCode: 413 } => (ProblemCatalog.PayloadTooLarge, "The request body exceeds the configured limit.", null),
         BadHttpRequestException { StatusCode: 415 } b => (ProblemCatalog.UnsupportedMediaType, b.Message, null),
         BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
-        BadHttpRequestException b => (ProblemCatalog.ValidationFailed, b.Message, null),
+        BadHttpRequestException b => (ProblemCatalog.ValidationFailed, DescribeBindingFailure(b.Message), null),
         JsonException json => JsonProblem(json),
         TableKeyTooLongException key => (ProblemCatalog.KeyTooLong, key.Message, null),
         StorageThrottledException => (ProblemCatalog.StorageThrottled, "Storage is throttling requests; retry after the indicated delay.", null),
         RequestFailedException { Status: 0 } => (ProblemCatalog.StorageUnavailable, "Storage could not be reached.", null),
         _ => (ProblemCatalog.InternalError, $"Unexpected error; trace id {Activity.Current?.TraceId.ToString() ?? "n/a"}.", null),
     };
+
+    /// <summary>
+    /// ASP.NET's binding messages name .NET parameter types ("Failed to bind parameter \"int? limit\" from \"abc\"");
+    /// clients get the parameter name and the bad value only.
+    /// </summary>
+    internal static string DescribeBindingFailure(string message)
+    {
+        if (BindFailure().Match(message) is { Success: true } bind)
+        {
+            return $"Query or route parameter '{bind.Groups["name"].Value}' has an invalid value '{bind.Groups["value"].Value}'.";
+        }
+        if (message.Contains("from body", StringComparison.Ordinal) || message.Contains("request body", StringComparison.OrdinalIgnoreCase))
+        {
+            return "A JSON request body is required.";
+        }
+        if (RequiredParameter().Match(message) is { Success: true } required)
+        {
+            return $"Parameter '{required.Groups["name"].Value}' is required.";
+        }
+        return "The request could not be read.";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""Failed to bind parameter "(?:[^"]*\s)?(?<name>[^"\s]+)" from "(?<value>[^"]*)".""")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
+
+    [System.Text.RegularExpressions.GeneratedRegex("""Required parameter "(?:[^"]*\s)?(?<name>[^"\s]+)" was not provided""")]
+    private static partial System.Text.RegularExpressions.Regex RequiredParameter();
 
     /// <summary>Malformed JSON vs. well-formed JSON that does not fit the contract, with the JSON path.</summary>
     private static (ProblemType, string, IReadOnlyDictionary<string, object?>?) JsonProblem(JsonException json)

@@ -233,3 +233,21 @@ public sealed partial class ProblemMappingTests
     [GeneratedRegex("^[a-z]+(_[a-z]+)*$")]
     private static partial Regex SnakeCase();
 }
+
+public sealed class BindingFailureMessageTests
+{
+    [Theory]
+    [InlineData("Failed to bind parameter \"int? limit\" from \"abc\".", "Query or route parameter 'limit' has an invalid value 'abc'.")]
+    [InlineData("Failed to bind parameter \"Nullable<DateTimeOffset> since\" from \"yesterday\".", "Query or route parameter 'since' has an invalid value 'yesterday'.")]
+    [InlineData("Required parameter \"CreateSwarmRequest request\" was not provided from body.", "A JSON request body is required.")]
+    [InlineData("Required parameter \"string agentId\" was not provided from route.", "Parameter 'agentId' is required.")]
+    [InlineData("Something else entirely about System.Int32.", "The request could not be read.")]
+    public void Binding_failures_name_the_parameter_and_value_but_no_dotnet_types(string aspNetMessage, string expected)
+    {
+        var detail = Coordination.Functions.Http.ProblemHandling.DescribeBindingFailure(aspNetMessage);
+
+        Assert.Equal(expected, detail);
+        Assert.DoesNotContain("Int32", detail);
+        Assert.DoesNotContain("Nullable", detail);
+    }
+}
