@@ -7,7 +7,11 @@ namespace Coordination.Functions.Http;
 
 /// <summary>The access an endpoint requires, declared once where the route is mapped.</summary>
 /// <param name="Access">What the caller must present.</param>
-public sealed record AccessRequirement(Access Access);
+/// <param name="EvenWhenArchived">
+/// True for the few writes that must still work on an archived swarm (archiving again, deleting);
+/// every other write to an archived swarm answers <c>swarm_archived</c>.
+/// </param>
+public sealed record AccessRequirement(Access Access, bool EvenWhenArchived = false);
 
 /// <summary>
 /// Authentication and authorization for every <c>/api</c> endpoint, in one place: the endpoint declares
@@ -22,9 +26,9 @@ public static class AccessControl
     private const string CallerItem = "coordination.caller";
     private const string Refused = "Missing or invalid credentials.";
 
-    /// <summary>Declares the access an endpoint requires.</summary>
-    public static TBuilder Requires<TBuilder>(this TBuilder builder, Access access) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new AccessRequirement(access));
+    /// <summary>Declares the access an endpoint requires (<paramref name="evenWhenArchived"/>: see <see cref="AccessRequirement"/>).</summary>
+    public static TBuilder Requires<TBuilder>(this TBuilder builder, Access access, bool evenWhenArchived = false) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AccessRequirement(access, evenWhenArchived));
 
     /// <summary>Adds the middleware (after routing).</summary>
     public static WebApplication UseAccessControl(this WebApplication app)
@@ -34,7 +38,7 @@ public static class AccessControl
         {
             if (context.GetEndpoint()?.Metadata.GetMetadata<AccessRequirement>() is { } requirement)
             {
-                context.Items[CallerItem] = await AuthorizeAsync(context, requirement.Access);
+                context.Items[CallerItem] = await AuthorizeAsync(context, requirement);
             }
             await next(context);
         });
@@ -55,8 +59,9 @@ public static class AccessControl
         }
     }
 
-    private static async Task<Caller?> AuthorizeAsync(HttpContext context, Access access)
+    private static async Task<Caller?> AuthorizeAsync(HttpContext context, AccessRequirement requirement)
     {
+        var access = requirement.Access;
         if (access == Access.Anonymous)
         {
             return null;
@@ -99,7 +104,7 @@ public static class AccessControl
             throw new ProblemException(ProblemCatalog.ForbiddenRole, $"This operation needs the {required.ToString().ToLowerInvariant()} role; you are {member.Role.ToString().ToLowerInvariant()}.",
                 new Dictionary<string, object?> { ["requiredRole"] = required.ToString().ToLowerInvariant() });
         }
-        if (required > Role.Observer && swarm.IsArchived)
+        if (required > Role.Observer && swarm.IsArchived && !requirement.EvenWhenArchived)
         {
             throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: it can be read but not changed.");
         }

@@ -27,6 +27,11 @@ public static partial class ProblemHandling
     {
         app.Use(async (context, next) =>
         {
+            if (context.Request.HasJsonContentType())
+            {
+                // Kept so a contract error can be told apart from a syntax error later in the body (see SyntaxErrorAsync).
+                context.Request.EnableBuffering();
+            }
             try
             {
                 await next(context);
@@ -34,6 +39,11 @@ public static partial class ProblemHandling
             catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 var (type, detail, extensions) = Map(exception);
+                if (type == ProblemCatalog.ValidationFailed && exception is BadHttpRequestException { InnerException: JsonException }
+                    && await SyntaxErrorAsync(context.Request) is { } syntax)
+                {
+                    (type, detail, extensions) = JsonProblem(syntax);
+                }
                 if (type.Status >= 500)
                 {
                     app.Logger.LogError(exception, "Request {Method} {Path} failed with {Code}", context.Request.Method, context.Request.Path, type.Code);
@@ -113,13 +123,51 @@ public static partial class ProblemHandling
     [System.Text.RegularExpressions.GeneratedRegex("""Required parameter "(?:[^"]*\s)?(?<name>[^"\s]+)" was not provided""")]
     private static partial System.Text.RegularExpressions.Regex RequiredParameter();
 
+    /// <summary>
+    /// The deserializer stops at the first problem it meets, so <c>{"unknown": }</c> or <c>{"name":"x"} trailing</c>
+    /// surface as contract errors although the body is not JSON at all. Re-reading the buffered body with the
+    /// plain reader finds the syntax error, which is the one the client must fix first.
+    /// </summary>
+    private static async Task<JsonException?> SyntaxErrorAsync(HttpRequest request)
+    {
+        if (!request.Body.CanSeek)
+        {
+            return null;
+        }
+        request.Body.Position = 0;
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        return FindSyntaxError(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    private static JsonException? FindSyntaxError(ReadOnlySpan<byte> body)
+    {
+        if (body.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            body = body[3..]; // the deserializer accepts a UTF-8 byte order mark; the bare reader does not
+        }
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false });
+            while (reader.Read())
+            {
+            }
+            return null;
+        }
+        catch (JsonException syntax)
+        {
+            return syntax;
+        }
+    }
+
     /// <summary>Malformed JSON vs. well-formed JSON that does not fit the contract, with the JSON path.</summary>
     private static (ProblemType, string, IReadOnlyDictionary<string, object?>?) JsonProblem(JsonException json)
     {
         var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
         var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : string.Empty;
-        // System.Text.Json wraps tokenizer failures in its internal JsonReaderException; contract mismatches have none.
-        var syntax = json.InnerException?.GetType().Name == "JsonReaderException";
+        // Tokenizer failures are System.Text.Json's internal JsonReaderException: wrapped by the deserializer,
+        // bare from Utf8JsonReader (SyntaxErrorAsync). Contract mismatches are neither.
+        var syntax = json.GetType().Name == "JsonReaderException" || json.InnerException?.GetType().Name == "JsonReaderException";
         var extensions = new Dictionary<string, object?> { ["path"] = path };
         return syntax
             ? (ProblemCatalog.MalformedJson, $"The body is not valid JSON at {path}{where}.", extensions)

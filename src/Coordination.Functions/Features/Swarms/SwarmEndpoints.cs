@@ -22,9 +22,9 @@ public static class SwarmEndpoints
             .WithSummary("Lists members with role, presence and capabilities.");
         group.MapDelete("/{id}/members/{agentId}", RemoveMemberAsync).WithName("RemoveMember").Requires(Access.Member)
             .WithSummary("Removes a member (coordinator) or leaves (your own id); revokes its token.");
-        group.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSwarm").Requires(Access.Coordinator)
-            .WithSummary("Makes the swarm read-only.");
-        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteSwarm").Requires(Access.Coordinator)
+        group.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSwarm").Requires(Access.Coordinator, evenWhenArchived: true)
+            .WithSummary("Makes the swarm read-only; archiving an archived swarm changes nothing.");
+        group.MapDelete("/{id}", DeleteAsync).WithName("DeleteSwarm").Requires(Access.Coordinator, evenWhenArchived: true)
             .WithSummary("Deletes the swarm and all its data, event log included (export first).");
         return app;
     }

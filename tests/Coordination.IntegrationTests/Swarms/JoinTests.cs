@@ -1,0 +1,134 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Coordination.IntegrationTests.Infrastructure;
+
+namespace Coordination.IntegrationTests.Swarms;
+
+/// <summary>
+/// Joining with a join code: every mismatch answers one indistinguishable 401; codes are forgiving about
+/// case and dashes; a taken agent id is a conflict that writes nothing. (This class stays well under the
+/// join guard's 20 failures per minute; <see cref="JoinRateLimitTests"/> uses them up in its own app.)
+/// </summary>
+public sealed class JoinTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppFixture>
+{
+    private RunningApp App => fixture.App;
+
+    [Fact]
+    public async Task Every_kind_of_wrong_join_answers_the_same_401_and_writes_nothing()
+    {
+        var a = await App.CreateSwarmAsync();
+        var b = await App.CreateSwarmAsync();
+        var aBefore = await App.PartitionSnapshotAsync(a);
+        var bBefore = await App.PartitionSnapshotAsync(b);
+
+        var wrongCode = a.JoinCode[0] == 'A' ? "B" + a.JoinCode[1..] : "A" + a.JoinCode[1..];
+        object[] attempts =
+        [
+            new { joinCode = wrongCode, swarmId = a.SwarmId, role = "worker", agentId = "intruder" },
+            new { joinCode = "ZZZZ-2222", role = "worker", agentId = "intruder" },
+            new { joinCode = "not a code!", swarmId = a.SwarmId, role = "worker", agentId = "intruder" },
+            new { joinCode = a.JoinCode, swarmId = b.SwarmId, role = "worker", agentId = "intruder" },
+            new { joinCode = b.JoinCode, swarmId = "swarm_doesnotexist000000", role = "worker", agentId = "intruder" },
+            new { joinCode = a.JoinCode, swarmId = "not-a-swarm-id", role = "observer", agentId = "intruder" },
+        ];
+        var details = new List<string>();
+        foreach (var attempt in attempts)
+        {
+            using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, attempt);
+            var problem = await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+            Assert.DoesNotContain(a.SwarmId, problem.ToJsonString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(b.SwarmId, problem.ToJsonString(), StringComparison.Ordinal);
+            details.Add((string)problem["detail"]!);
+        }
+        Assert.Single(details.Distinct());
+
+        Assert.Equal(aBefore, await App.PartitionSnapshotAsync(a));
+        Assert.Equal(bBefore, await App.PartitionSnapshotAsync(b));
+        Assert.Equal(["coordinator"], await App.MemberIdsAsync(a));
+        Assert.Equal(["coordinator"], await App.MemberIdsAsync(b));
+    }
+
+    [Fact]
+    public async Task Join_codes_are_accepted_in_any_case_with_or_without_the_dash_and_without_the_swarm_id()
+    {
+        var swarm = await App.CreateSwarmAsync();
+        var code = swarm.JoinCode;
+        Assert.Matches("^[A-Z0-9]{4}-[A-Z0-9]{4}$", code);
+        (string AgentId, string Code, string? SwarmId)[] variants =
+        [
+            ("lower-dash", code.ToLowerInvariant(), swarm.SwarmId),
+            ("upper-nodash", code.Replace("-", "", StringComparison.Ordinal), swarm.SwarmId),
+            ("lower-nodash", code.Replace("-", "", StringComparison.Ordinal).ToLowerInvariant(), null),
+            ("code-only", code, null),
+        ];
+        foreach (var (agentId, variant, swarmId) in variants)
+        {
+            using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, new { joinCode = variant, swarmId, role = "worker", agentId });
+            var credentials = await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
+            Assert.Equal(swarm.SwarmId, (string?)credentials["swarmId"]);
+            Assert.Equal(agentId, (string?)credentials["agentId"]);
+            Assert.Equal("worker", (string?)credentials["role"]);
+            Assert.StartsWith("ct_", (string?)credentials["token"], StringComparison.Ordinal);
+            _ = await App.GetJsonAsync($"api/swarms/{swarm.SwarmId}", (string)credentials["token"]!);
+        }
+        Assert.Equal(["code-only", "coordinator", "lower-dash", "lower-nodash", "upper-nodash"], await App.MemberIdsAsync(swarm));
+    }
+
+    [Fact]
+    public async Task Joining_with_a_taken_agent_id_answers_409_and_writes_nothing()
+    {
+        var swarm = await App.CreateSwarmAsync();
+        var original = await App.JoinAsync(swarm, "taken-id", role: "worker");
+        var before = await App.PartitionSnapshotAsync(swarm);
+
+        foreach (var (agentId, role) in new[] { ("taken-id", "observer"), ("taken-id", "coordinator"), ("coordinator", "worker") })
+        {
+            using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
+                new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role, agentId, capabilities = new[] { "sneaky" } });
+            await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Conflict, "already_exists");
+        }
+
+        Assert.Equal(before, await App.PartitionSnapshotAsync(swarm));
+        Assert.Equal(2, await App.MemberCountAsync(swarm));
+        var member = (await App.MembersAsync(swarm)).Single(m => (string?)m["agentId"] == "taken-id");
+        Assert.Equal("worker", (string?)member["role"]);
+        Assert.Empty(member["capabilities"]!.AsArray());
+        Assert.Single(await App.ReadAllEventsAsync(swarm, type: "agent.joined"), e => (string?)e["subject"] == "taken-id");
+
+        // The first holder keeps its token and role.
+        using var write = await App.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/heartbeat", original, new { status = "busy" });
+        await SwarmApi.EnsureAsync(write, HttpStatusCode.OK);
+    }
+}
+
+/// <summary>Failed joins are rate limited per client; an app of its own, because the guard is per app instance.</summary>
+public sealed class JoinRateLimitTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppFixture>
+{
+    private RunningApp App => fixture.App;
+
+    [Fact]
+    public async Task After_20_failed_joins_further_joins_from_the_client_answer_429_even_with_the_right_code()
+    {
+        var swarm = await App.CreateSwarmAsync();
+        var before = await App.PartitionSnapshotAsync(swarm);
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
+                new { joinCode = $"ZZZZ-{attempt:D4}".Replace('0', 'A').Replace('1', 'B'), role = "worker", agentId = "guesser" });
+            await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+        }
+
+        using (var guess = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, new { joinCode = "ZZZZ-ZZZZ", role = "worker" }))
+        {
+            var problem = await SwarmApi.EnsureProblemAsync(guess, (HttpStatusCode)429, "rate_limited");
+            Assert.True((int?)problem["retryAfterSeconds"] > 0);
+        }
+        using (var right = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role = "worker", agentId = "late" }))
+        {
+            await SwarmApi.EnsureProblemAsync(right, (HttpStatusCode)429, "rate_limited");
+        }
+
+        Assert.Equal(before, await App.PartitionSnapshotAsync(swarm));
+        Assert.Equal(["coordinator"], await App.MemberIdsAsync(swarm));
+    }
+}
