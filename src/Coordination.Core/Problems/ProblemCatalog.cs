@@ -57,6 +57,9 @@ public static class ProblemCatalog
     /// <summary>An id that must be unique is taken.</summary>
     public static readonly ProblemType AlreadyExists = new("already_exists", 409, "It already exists");
 
+    /// <summary>The swarm would be left without a coordinator (nobody could archive or delete it).</summary>
+    public static readonly ProblemType LastCoordinator = new("last_coordinator", 409, "The last coordinator cannot leave");
+
     /// <summary>The swarm is archived: it can be read but not changed.</summary>
     public static readonly ProblemType SwarmArchived = new("swarm_archived", 409, "The swarm is archived");
 
@@ -73,7 +76,7 @@ public static class ProblemCatalog
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotFound, MethodNotAllowed,
-        LeaseLost, VersionConflict, Contention, AlreadyExists, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
+        LeaseLost, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
         StorageThrottled, StorageUnavailable, InternalError,
     ];
 }

@@ -41,9 +41,10 @@ public sealed class MembershipService(
                 throw new ProblemException(ProblemCatalog.QuotaExceeded, $"The swarm has {count} members; its maxAgents is {maxAgents}.",
                     new Dictionary<string, object?> { ["limit"] = maxAgents });
             }
+            var coordinators = (members?.GetInt32("Coordinators") ?? 0) + (request.Role == Role.Coordinator ? 1 : 0);
             var result = await table.SubmitTransactionAsync(
             [
-                TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = count + 1 }, members?.ETag ?? Azure.ETag.All),
+                TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = count + 1, ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
                 TableTransactionAction.Add(MemberRows.New(swarmId, agentId, name, request.Role, tokenId, capabilities, clock.GetUtcNow())),
                 events.Append(swarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(request.Role), name, capabilities }, agentId)),
             ], ct).ConfigureAwait(false);
@@ -74,7 +75,8 @@ public sealed class MembershipService(
 
     /// <summary>
     /// Removes a member (its own leave, or a coordinator's removal): the membership row goes, which revokes its
-    /// token, and the member count drops, in one transaction with the event.
+    /// token, and the member and coordinator counts drop, in one transaction with the event. The last
+    /// coordinator cannot go (nobody could then archive or delete the swarm), and an archived swarm keeps its members.
     /// </summary>
     public async Task RemoveAsync(string swarmId, string agentId, Caller caller, CancellationToken cancellationToken)
     {
@@ -83,17 +85,31 @@ public sealed class MembershipService(
         {
             throw new ProblemException(ProblemCatalog.ForbiddenRole, "Only a coordinator may remove another member; any member may remove itself (leave).");
         }
+        if ((await directory.GetSwarmAsync(swarmId, cancellationToken).ConfigureAwait(false))?.IsArchived == true)
+        {
+            throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: its membership no longer changes.");
+        }
         await OptimisticRetry.RunAsync<object>(async ct =>
         {
             var member = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), cancellationToken: ct).ConfigureAwait(false)
                 ?? throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
             var members = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: ct).ConfigureAwait(false);
             var count = members?.GetInt32("Count") ?? 1;
+            var coordinators = members?.GetInt32("Coordinators") ?? 0;
+            if (SwarmRows.ParseRole(member.GetString("Role")) == Role.Coordinator)
+            {
+                if (coordinators <= 1)
+                {
+                    throw new ProblemException(ProblemCatalog.LastCoordinator,
+                        "The swarm would have no coordinator left: let another member join as coordinator first, or delete the swarm.");
+                }
+                coordinators--;
+            }
             var type = self ? "agent.left" : "agent.removed";
             var result = await table.SubmitTransactionAsync(
             [
                 TableTransactionAction.Delete(swarmId, member.RowKey, member.ETag),
-                TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = Math.Max(0, count - 1) }, members?.ETag ?? Azure.ETag.All),
+                TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = Math.Max(0, count - 1), ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
                 events.Append(swarmId, PendingEvent.Of(type, agentId, new { agentId, by = caller.Actor }, caller.Actor)),
             ], ct).ConfigureAwait(false);
             return result.Succeeded ? new object() : null;

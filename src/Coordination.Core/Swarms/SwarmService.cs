@@ -41,7 +41,7 @@ public sealed class SwarmService(
             var actions = new List<TableTransactionAction>
             {
                 TableTransactionAction.Add(swarmRow),
-                TableTransactionAction.Add(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = 1 }),
+                TableTransactionAction.Add(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = 1, ["Coordinators"] = 1 }),
                 TableTransactionAction.Add(MemberRows.New(swarmId, coordinatorId, coordinatorName, Role.Coordinator, tokenId, [], now)),
                 events.Append(swarmId, PendingEvent.Of("swarm.created", swarmId, new { name, goal, maxAgents }, coordinatorId)),
                 events.Append(swarmId, PendingEvent.Of("agent.joined", coordinatorId, new { agentId = coordinatorId, role = "coordinator" }, coordinatorId)),

@@ -194,6 +194,10 @@ public static class Problems
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }
+        if (context is not null && extensions is not null && extensions.TryGetValue("retryAfterSeconds", out var retryAfter) && retryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = Convert.ToString(retryAfter, System.Globalization.CultureInfo.InvariantCulture);
+        }
         problem.Extensions["traceId"] = Activity.Current?.TraceId.ToString() ?? context?.TraceIdentifier;
         foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
         {

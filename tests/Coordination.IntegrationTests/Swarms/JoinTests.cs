@@ -122,6 +122,7 @@ public sealed class JoinRateLimitTests(SwarmAppFixture fixture) : IClassFixture<
         {
             var problem = await SwarmApi.EnsureProblemAsync(guess, (HttpStatusCode)429, "rate_limited");
             Assert.True((int?)problem["retryAfterSeconds"] > 0);
+            Assert.Equal(((int)problem["retryAfterSeconds"]!).ToString(System.Globalization.CultureInfo.InvariantCulture), guess.Headers.RetryAfter?.ToString());
         }
         using (var right = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role = "worker", agentId = "late" }))
         {

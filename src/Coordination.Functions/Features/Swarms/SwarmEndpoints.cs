@@ -62,13 +62,15 @@ public static class SwarmEndpoints
 
     /// <summary>
     /// The client's address for join rate limiting. Behind the Functions host every request comes from
-    /// loopback, so there the front end's X-Forwarded-For is used; standalone it is not trusted.
+    /// loopback, so there the X-Forwarded-For hop appended by the platform's front end — the last one; earlier
+    /// ones are whatever the client sent — is used, without its port. Standalone the header is not trusted.
     /// </summary>
-    private static string ClientAddress(HttpContext context, FunctionsHostEnvironment host)
+    internal static string ClientAddress(HttpContext context, FunctionsHostEnvironment host)
     {
         if (host.IsFunctionsHost && context.Request.Headers["X-Forwarded-For"].ToString() is { Length: > 0 } forwarded)
         {
-            return forwarded.Split(',')[0].Trim();
+            var hop = forwarded.Split(',')[^1].Trim();
+            return global::System.Net.IPEndPoint.TryParse(hop, out var endpoint) ? endpoint.Address.ToString() : hop;
         }
         return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
     }
