@@ -57,6 +57,7 @@ public sealed class RunningApp : IAsyncDisposable
         {
             $"--AzureWebJobsStorage={TestEnvironment.StorageConnectionString}",
             $"--Coordination:TableName={tableName}",
+            $"--Coordination:WakeQueueName=wake-{tableName.ToLowerInvariant()}",
             $"--Coordination:Tenants:test:Keys={TenantKey}",
             $"--Coordination:TokenSigningKeys={SigningKey}",
             "--Logging:LogLevel:Default=Warning",
@@ -108,7 +109,11 @@ public sealed class RunningApp : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
+        var storage = _app.Services.GetRequiredService<Coordination.Core.Storage.CoordinationStorage>();
         await _app.StopAsync();
+        // Keep the shared Azurite small: each app's table and queue go with it.
+        await storage.Table.DeleteAsync();
+        await storage.WakeQueue.DeleteAsync();
         await _app.DisposeAsync();
     }
 
