@@ -11,7 +11,7 @@ namespace Coordination.Core.Swarms;
 /// <summary>Joining, listing, leaving and removing members.</summary>
 public sealed class MembershipService(
     TableClient table, EventLog events, SwarmDirectory directory, AgentTokens tokens, JoinGuard guard,
-    TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
+    TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock, IEnumerable<IMemberDepartureHandler> departureHandlers)
 {
     private const string JoinRefused = "Join refused: no active swarm matches this join code.";
 
@@ -88,6 +88,14 @@ public sealed class MembershipService(
         if ((await directory.GetSwarmAsync(swarmId, cancellationToken).ConfigureAwait(false))?.IsArchived == true)
         {
             throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: its membership no longer changes.");
+        }
+        if (await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), ["Role"], cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
+        }
+        foreach (var handler in departureHandlers)
+        {
+            await handler.ReleaseAsync(swarmId, agentId, caller, cancellationToken).ConfigureAwait(false);
         }
         await OptimisticRetry.RunAsync<object>(async ct =>
         {
