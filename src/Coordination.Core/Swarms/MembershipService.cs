@@ -89,9 +89,13 @@ public sealed class MembershipService(
         {
             throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: its membership no longer changes.");
         }
-        if (await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), ["Role"], cancellationToken).ConfigureAwait(false) is null)
+        var leaving = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), ["Role"], cancellationToken).ConfigureAwait(false)
+            ?? throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
+        if (SwarmRows.ParseRole(leaving.GetString("Role")) == Role.Coordinator)
         {
-            throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
+            // Checked before anything is released; the transaction below checks again under the counter's ETag.
+            var counts = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, ["Coordinators"], cancellationToken).ConfigureAwait(false);
+            EnsureNotLastCoordinator(counts?.GetInt32("Coordinators") ?? 0);
         }
         foreach (var handler in departureHandlers)
         {
@@ -106,11 +110,7 @@ public sealed class MembershipService(
             var coordinators = members?.GetInt32("Coordinators") ?? 0;
             if (SwarmRows.ParseRole(member.GetString("Role")) == Role.Coordinator)
             {
-                if (coordinators <= 1)
-                {
-                    throw new ProblemException(ProblemCatalog.LastCoordinator,
-                        "The swarm would have no coordinator left: let another member join as coordinator first, or delete the swarm.");
-                }
+                EnsureNotLastCoordinator(coordinators);
                 coordinators--;
             }
             var type = self ? "agent.left" : "agent.removed";
@@ -124,6 +124,15 @@ public sealed class MembershipService(
         }, "the swarm's members", cancellationToken).ConfigureAwait(false);
         directory.Invalidate(swarmId, agentId);
         events.Committed(swarmId);
+    }
+
+    private static void EnsureNotLastCoordinator(int coordinators)
+    {
+        if (coordinators <= 1)
+        {
+            throw new ProblemException(ProblemCatalog.LastCoordinator,
+                "The swarm would have no coordinator left: let another member join as coordinator first, or delete the swarm.");
+        }
     }
 
     private async Task<TableEntity?> ResolveAsync(JoinSwarmRequest request, CancellationToken cancellationToken)
