@@ -33,6 +33,9 @@ public static class ProblemCatalog
     /// <summary>The route exists but not for this method.</summary>
     public static readonly ProblemType MethodNotAllowed = new("method_not_allowed", 405, "Method not allowed");
 
+    /// <summary>The caller is not the holder of the lock or lease it names.</summary>
+    public static readonly ProblemType NotHolder = new("not_holder", 403, "You do not hold this lock or lease");
+
     /// <summary>A stale lease id or fencing token.</summary>
     public static readonly ProblemType LeaseLost = new("lease_lost", 409, "The lease is no longer held");
 
@@ -75,7 +78,7 @@ public static class ProblemCatalog
     /// <summary>Every problem type, for documentation and tests.</summary>
     public static IReadOnlyList<ProblemType> All { get; } =
     [
-        MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotFound, MethodNotAllowed,
+        MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotHolder, NotFound, MethodNotAllowed,
         LeaseLost, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
         StorageThrottled, StorageUnavailable, InternalError,
     ];

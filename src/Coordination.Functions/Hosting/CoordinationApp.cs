@@ -3,11 +3,16 @@ using Azure.Core;
 using Azure.Identity;
 using Coordination.Core.Configuration;
 using Coordination.Core.Events;
+using Coordination.Core.Common;
 using Coordination.Core.Identity;
+using Coordination.Core.Locks;
+using Coordination.Core.State;
 using Coordination.Core.Presence;
 using Coordination.Core.Storage;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Features.Events;
+using Coordination.Functions.Features.Locks;
+using Coordination.Functions.Features.State;
 using Coordination.Functions.Features.Presence;
 using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Features.System;
@@ -49,6 +54,7 @@ public static class CoordinationApp
             .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule)
             .AddTimer<SweepPresenceTrigger>(SweepPresenceTrigger.Name, SweepPresenceTrigger.Schedule)
             .AddTimer<SequenceOutboxTrigger>(SequenceOutboxTrigger.Name, SequenceOutboxTrigger.Schedule)
+            .AddTimer<SweepLeasesTrigger>(SweepLeasesTrigger.Name, SweepLeasesTrigger.Schedule)
             .AddQueue<DispatchSwarmTrigger>(DispatchSwarmTrigger.Name, settings.WakeQueueName, CoordinationSettings.WakeQueueSetting.Key);
         services.AddHostedService<StartupProvisioner>();
         configureServices?.Invoke(services);
@@ -60,6 +66,8 @@ public static class CoordinationApp
         app.MapSwarmEndpoints();
         app.MapPresenceEndpoints();
         app.MapEventEndpoints();
+        app.MapLockEndpoints();
+        app.MapStateEndpoints();
         app.MapTriggerInvocations();
         AccessControl.EnsureDeclared(FunctionManifest.ApiOperations(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
         return app;
@@ -93,6 +101,11 @@ public static class CoordinationApp
         services.AddSingleton<SwarmService>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<PresenceService>();
+        services.AddSingleton<KeyedSignal>();
+        services.AddSingleton<KeyedWaitQueue>();
+        services.AddSingleton<LockService>();
+        services.AddSingleton<IMemberDepartureHandler, LockDepartureHandler>();
+        services.AddSingleton<StateService>();
     }
 
     private static TokenCredential CreateCredential(string? managedIdentityClientId) =>
