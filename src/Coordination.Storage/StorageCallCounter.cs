@@ -4,17 +4,36 @@ using Azure.Core.Pipeline;
 namespace Coordination.Storage;
 
 /// <summary>
-/// Counts storage HTTP calls (each retry is a call) so tests and the benchmark can report
-/// storage calls per operation deterministically.
+/// Counts storage HTTP calls (each retry is a call): in total, and per logical operation through
+/// <see cref="BeginScope"/>, whose count follows the async flow of the code that opened it (work started with
+/// suppressed execution-context flow, such as background sequencing, is not counted in the scope).
 /// </summary>
 public sealed class StorageCallCounter
 {
+    private static readonly AsyncLocal<StorageCallScope?> CurrentScope = new();
     private long _calls;
 
-    /// <summary>Calls made so far.</summary>
+    /// <summary>Calls made so far by clients using this counter.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    internal void Increment() => Interlocked.Increment(ref _calls);
+    /// <summary>Starts counting the calls made by the current async flow until the scope is disposed.</summary>
+    public static StorageCallScope BeginScope()
+    {
+        var scope = new StorageCallScope(CurrentScope.Value);
+        CurrentScope.Value = scope;
+        return scope;
+    }
+
+    internal void Increment()
+    {
+        Interlocked.Increment(ref _calls);
+        for (var scope = CurrentScope.Value; scope is not null; scope = scope.Parent)
+        {
+            scope.Increment();
+        }
+    }
+
+    internal static void Restore(StorageCallScope? parent) => CurrentScope.Value = parent;
 
     internal HttpPipelinePolicy CreatePolicy() => new CountingPolicy(this);
 
@@ -22,4 +41,22 @@ public sealed class StorageCallCounter
     {
         public override void OnSendingRequest(HttpMessage message) => counter.Increment();
     }
+}
+
+/// <summary>The storage calls of one logical operation (see <see cref="StorageCallCounter.BeginScope"/>).</summary>
+public sealed class StorageCallScope : IDisposable
+{
+    private long _calls;
+
+    internal StorageCallScope(StorageCallScope? parent) => Parent = parent;
+
+    internal StorageCallScope? Parent { get; }
+
+    /// <summary>Calls made in this scope so far.</summary>
+    public long Calls => Interlocked.Read(ref _calls);
+
+    internal void Increment() => Interlocked.Increment(ref _calls);
+
+    /// <inheritdoc />
+    public void Dispose() => StorageCallCounter.Restore(Parent);
 }

@@ -80,6 +80,10 @@ public sealed class CoordinationSettings
     public static readonly SettingInfo EventPollSetting = new("Coordination__EventPollMilliseconds", "2000",
         "How often streams and long-polls look for events written through other instances (default 2000); events from this instance wake them at once.");
 
+    /// <summary>Diagnostics: storage calls per request.</summary>
+    public static readonly SettingInfo ReportStorageCallsSetting = new("Coordination__ReportStorageCalls", null,
+        "true: every response carries X-Storage-Calls, the storage calls the request made (tests and the benchmark; default false).");
+
     /// <summary>Standalone schedule overrides.</summary>
     public static readonly SettingInfo ScheduleOverrideSetting = new("Coordination__Schedules__<Function>", null,
         "Standalone only: replaces a timer's NCRONTAB schedule (the Functions host uses function.json).");
@@ -89,7 +93,7 @@ public sealed class CoordinationSettings
     [
         Storage, StorageAccountName, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
         TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
-        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting, ScheduleOverrideSetting,
+        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting, ReportStorageCallsSetting, ScheduleOverrideSetting,
     ];
 
     /// <summary>Table holding every swarm's rows.</summary>
@@ -112,6 +116,9 @@ public sealed class CoordinationSettings
 
     /// <summary>Fallback poll interval of streams and long-polls.</summary>
     public TimeSpan EventPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Whether responses report their storage calls.</summary>
+    public bool ReportStorageCalls { get; init; }
 
     /// <summary>The storage connection string, when key based.</summary>
     public string? StorageConnectionString { get; init; }

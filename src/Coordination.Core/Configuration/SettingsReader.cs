@@ -22,6 +22,8 @@ public static class SettingsReader
             AgentTokenLifetime = ReadLong(CoordinationSettings.TokenLifetimeSetting, Value(CoordinationSettings.TokenLifetimeSetting)) is { } hours ? TimeSpan.FromHours(hours) : defaults.AgentTokenLifetime,
             PresenceTtl = ReadLong(CoordinationSettings.PresenceTtlSetting, Value(CoordinationSettings.PresenceTtlSetting)) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.PresenceTtl,
             EventPollInterval = ReadLong(CoordinationSettings.EventPollSetting, Value(CoordinationSettings.EventPollSetting)) is { } ms ? TimeSpan.FromMilliseconds(ms) : defaults.EventPollInterval,
+            ReportStorageCalls = Value(CoordinationSettings.ReportStorageCallsSetting) is { } report
+                && (bool.TryParse(report, out var on) ? on : throw new InvalidOperationException($"{CoordinationSettings.ReportStorageCallsSetting.Key} must be true or false; got '{report}'.")),
             StorageConnectionString = Value(CoordinationSettings.Storage),
             TableServiceUri = ReadUri(CoordinationSettings.StorageTableServiceUri, Value(CoordinationSettings.StorageTableServiceUri))
                 ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),

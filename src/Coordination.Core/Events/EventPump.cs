@@ -33,7 +33,11 @@ public sealed class EventPump(EventSequencer sequencer, QueueClient wakeQueue, T
             }
             else
             {
-                state.Running = Task.Run(() => RunAsync(swarmId, state));
+                // Background work: it must not inherit the request's async-local context (storage call scopes, logging scopes).
+                using (ExecutionContext.SuppressFlow())
+                {
+                    state.Running = Task.Run(() => RunAsync(swarmId, state));
+                }
             }
         }
         SendWakeUpIfDue(swarmId, state);
@@ -95,7 +99,10 @@ public sealed class EventPump(EventSequencer sequencer, QueueClient wakeQueue, T
             }
             state.LastWakeUp = now;
         }
-        _ = SendWakeUpAsync(swarmId);
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = Task.Run(() => SendWakeUpAsync(swarmId));
+        }
     }
 
     private async Task SendWakeUpAsync(string swarmId)

@@ -14,7 +14,7 @@ namespace Coordination.Core.Locks;
 /// (at acquire or by the sweep) deletes the old claim row in its own transaction, so a holder whose lock was
 /// lost can never release or renew over the new holder.
 /// </summary>
-public sealed class LockService(TableClient table, EventLog events, TenantDirectory tenants, KeyedWaitQueue waiters, TimeProvider clock)
+public sealed class LockService(TableClient table, EventLog events, TenantDirectory tenants, KeyedWaitQueue waiters, StripedGate gate, TimeProvider clock)
 {
     /// <summary>Longest wait a caller may ask for (well under the platform's 230 s HTTP limit).</summary>
     public const int MaxWaitSeconds = 120;
@@ -167,18 +167,29 @@ public sealed class LockService(TableClient table, EventLog events, TenantDirect
         }
     }
 
-    private async Task<LockResult> TryAcquireAsync(string swarmId, Caller caller, string resource, TimeSpan ttl, CancellationToken cancellationToken) =>
-        await OptimisticRetry.RunAsync(async ct =>
+    private async Task<LockResult> TryAcquireAsync(string swarmId, Caller caller, string resource, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var lockKey = LockRows.LockKey(resource);
+        // Look without the gate: a held lock answers at once, and pollers of a held lock never queue ahead of a
+        // writer. Only taking the lock is gated, and its first attempt reuses this read.
+        var prefetched = await table.GetEntityAsync(swarmId, lockKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (HeldBy(prefetched, clock.GetUtcNow()) is { } busy)
         {
-            var lockKey = LockRows.LockKey(resource);
-            var row = await table.GetEntityAsync(swarmId, lockKey, cancellationToken: ct).ConfigureAwait(false);
+            return busy with { Resource = resource };
+        }
+        using var turn = await gate.EnterAsync(WaitKey(swarmId, resource), cancellationToken).ConfigureAwait(false);
+        var firstAttempt = true;
+        return await OptimisticRetry.RunAsync(async ct =>
+        {
+            var row = firstAttempt ? prefetched : await table.GetEntityAsync(swarmId, lockKey, cancellationToken: ct).ConfigureAwait(false);
+            firstAttempt = false;
             var now = clock.GetUtcNow();
+            if (HeldBy(row, now) is { } held)
+            {
+                return held with { Resource = resource };
+            }
             var holder = row?.GetString("Holder") is { Length: > 0 } h ? h : null;
             var heldUntil = row?.GetDateTimeOffset("ExpiresAt");
-            if (holder is not null && heldUntil > now)
-            {
-                return new LockResult(false, resource, null, null, heldUntil.Value, holder);
-            }
             await EnsureQuotaAsync(swarmId, caller, ct).ConfigureAwait(false);
 
             var token = (row?.GetInt64("LastFencingToken") ?? 0) + 1;
@@ -217,6 +228,7 @@ public sealed class LockService(TableClient table, EventLog events, TenantDirect
             events.Committed(swarmId);
             return new LockResult(true, resource, claimId, token, expiresAt, null);
         }, "the lock", cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Frees the lock a claim describes, in one transaction conditional on the claim row (or, for the sweep and
@@ -294,6 +306,12 @@ public sealed class LockService(TableClient table, EventLog events, TenantDirect
             _heldCounts.AddOrUpdate(swarmId, (Math.Max(0, delta), DateTimeOffset.MinValue), (_, c) => (Math.Max(0, c.Count + delta), c.At));
         }
     }
+
+    /// <summary>The "not acquired" answer when the row shows a live holder; null when the lock is free or expired.</summary>
+    private static LockResult? HeldBy(TableEntity? row, DateTimeOffset now) =>
+        row?.GetString("Holder") is { Length: > 0 } holder && row.GetDateTimeOffset("ExpiresAt") is { } until && until > now
+            ? new LockResult(false, string.Empty, null, null, until, holder)
+            : null;
 
     private static TableEntity IndexRow(string swarmId, string resource, string claimId, string holder, long token, DateTimeOffset acquiredAt, DateTimeOffset expiresAt) =>
         new(swarmId, LockRows.ExpiryKey(expiresAt, resource))

@@ -17,7 +17,7 @@ namespace Coordination.Core.State;
 /// and its <c>state.changed</c> event commit in one transaction. The ETag and version this instance last wrote
 /// are cached, so a repeated write from here is one storage call; a stale cache costs one failed attempt.
 /// </summary>
-public sealed class StateService(TableClient table, EventLog events, TenantDirectory tenants, KeyedSignal signal, CoordinationSettings settings, TimeProvider clock)
+public sealed class StateService(TableClient table, EventLog events, TenantDirectory tenants, KeyedSignal signal, StripedGate gate, CoordinationSettings settings, TimeProvider clock)
 {
     /// <summary>Longest key accepted.</summary>
     public const int MaxKeyLength = 400;
@@ -117,6 +117,7 @@ public sealed class StateService(TableClient table, EventLog events, TenantDirec
         Func<Known?, (string? Value, bool Deleted)> decide, CancellationToken cancellationToken)
     {
         var cacheKey = (swarmId, key);
+        using var turn = await gate.EnterAsync(SignalKey(swarmId, key), cancellationToken).ConfigureAwait(false);
         var entry = await OptimisticRetry.RunAsync(async ct =>
         {
             Known? current;

@@ -11,7 +11,7 @@ namespace Coordination.Core.Swarms;
 /// <summary>Joining, listing, leaving and removing members.</summary>
 public sealed class MembershipService(
     TableClient table, EventLog events, SwarmDirectory directory, AgentTokens tokens, JoinGuard guard,
-    TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock, IEnumerable<IMemberDepartureHandler> departureHandlers)
+    TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock, StripedGate gate, IEnumerable<IMemberDepartureHandler> departureHandlers)
 {
     private const string JoinRefused = "Join refused: no active swarm matches this join code.";
 
@@ -32,7 +32,19 @@ public sealed class MembershipService(
         var maxAgents = swarm.GetInt32("MaxAgents") ?? 0;
         var tokenId = Ids.RandomText(16);
 
-        await OptimisticRetry.RunAsync<object>(async ct =>
+        using (await gate.EnterAsync(swarmId + "\nmembers", cancellationToken).ConfigureAwait(false))
+        {
+            await AddMemberAsync(swarmId, agentId, name, capabilities, request.Role, maxAgents, tokenId, cancellationToken).ConfigureAwait(false);
+        }
+
+        directory.Invalidate(swarmId, agentId);
+        events.Committed(swarmId);
+        var (token, claims) = tokens.Issue(swarm.GetString("TenantId")!, swarmId, agentId, request.Role, tokenId);
+        return new AgentCredentials(swarmId, agentId, request.Role, token, claims.ExpiresAt);
+    }
+
+    private Task AddMemberAsync(string swarmId, string agentId, string? name, IReadOnlyList<string> capabilities, Role role, int maxAgents, string tokenId, CancellationToken cancellationToken) =>
+        OptimisticRetry.RunAsync<object>(async ct =>
         {
             var members = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: ct).ConfigureAwait(false);
             var count = members?.GetInt32("Count") ?? 0;
@@ -41,25 +53,19 @@ public sealed class MembershipService(
                 throw new ProblemException(ProblemCatalog.QuotaExceeded, $"The swarm has {count} members; its maxAgents is {maxAgents}.",
                     new Dictionary<string, object?> { ["limit"] = maxAgents });
             }
-            var coordinators = (members?.GetInt32("Coordinators") ?? 0) + (request.Role == Role.Coordinator ? 1 : 0);
+            var coordinators = (members?.GetInt32("Coordinators") ?? 0) + (role == Role.Coordinator ? 1 : 0);
             var result = await table.SubmitTransactionAsync(
             [
                 TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = count + 1, ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
-                TableTransactionAction.Add(MemberRows.New(swarmId, agentId, name, request.Role, tokenId, capabilities, clock.GetUtcNow())),
-                events.Append(swarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(request.Role), name, capabilities }, agentId)),
+                TableTransactionAction.Add(MemberRows.New(swarmId, agentId, name, role, tokenId, capabilities, clock.GetUtcNow())),
+                events.Append(swarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(role), name, capabilities }, agentId)),
             ], ct).ConfigureAwait(false);
             if (result is { Succeeded: false, FailedIndex: 1, Outcome: StorageOutcome.AlreadyExists })
             {
                 throw new ProblemException(ProblemCatalog.AlreadyExists, $"Agent id '{agentId}' is already a member; choose another id or leave first.");
             }
             return result.Succeeded ? new object() : null;
-        }, "the swarm's members", cancellationToken).ConfigureAwait(false);
-
-        directory.Invalidate(swarmId, agentId);
-        events.Committed(swarmId);
-        var (token, claims) = tokens.Issue(swarm.GetString("TenantId")!, swarmId, agentId, request.Role, tokenId);
-        return new AgentCredentials(swarmId, agentId, request.Role, token, claims.ExpiresAt);
-    }
+        }, "the swarm's members", cancellationToken);
 
     /// <summary>Every member with its presence.</summary>
     public async Task<IReadOnlyList<MemberView>> ListAsync(string swarmId, CancellationToken cancellationToken)

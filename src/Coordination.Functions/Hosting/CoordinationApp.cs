@@ -60,6 +60,19 @@ public static class CoordinationApp
         configureServices?.Invoke(services);
 
         var app = builder.Build();
+        if (settings.ReportStorageCalls)
+        {
+            app.Use(async (context, next) =>
+            {
+                using var scope = StorageCallCounter.BeginScope();
+                context.Response.OnStarting(() =>
+                {
+                    context.Response.Headers["X-Storage-Calls"] = scope.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    return Task.CompletedTask;
+                });
+                await next(context);
+            });
+        }
         app.UseProblemHandling();
         app.UseAccessControl();
         app.MapSystemEndpoints();
@@ -102,6 +115,7 @@ public static class CoordinationApp
         services.AddSingleton<MembershipService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<KeyedSignal>();
+        services.AddSingleton<StripedGate>();
         services.AddSingleton<KeyedWaitQueue>();
         services.AddSingleton<LockService>();
         services.AddSingleton<IMemberDepartureHandler, LockDepartureHandler>();

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Coordination.IntegrationTests.Infrastructure;
+
+namespace Coordination.IntegrationTests.Diagnostics;
+
+/// <summary>
+/// Storage calls per operation on the request path (background sequencing excluded), counted by the pipeline
+/// and reported in X-Storage-Calls: the designs' call budgets, held by tests so a regression is visible.
+/// </summary>
+public sealed class StorageCallTests : IAsyncLifetime
+{
+    private RunningApp _app = null!;
+    private TestSwarm _swarm = null!;
+    private HttpClient _agent = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await RunningApp.StartAsync(settings: new Dictionary<string, string> { ["Coordination:ReportStorageCalls"] = "true" });
+        _swarm = await _app.CreateSwarmAsync();
+        _agent = _app.ClientFor(await _app.JoinAsync(_swarm, "counted"));
+        // Warm the authorization cache and the lock quota count, as a running agent's would be.
+        await CallAsync(HttpMethod.Post, "locks", new { resource = "warm-up", ttl = 60 });
+    }
+
+    public async Task DisposeAsync()
+    {
+        _agent.Dispose();
+        await _app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Lock_acquire_renew_and_release_take_two_calls_each()
+    {
+        var (acquired, acquireCalls) = await CallAsync(HttpMethod.Post, "locks", new { resource = "counted-lock", ttl = 60 });
+        Assert.Equal(2, acquireCalls);
+        var (_, renewCalls) = await CallAsync(HttpMethod.Post, $"locks/{acquired["claimId"]}/renew", new { ttl = 60 });
+        Assert.Equal(2, renewCalls);
+        var (_, releaseCalls) = await CallAsync(HttpMethod.Delete, $"locks/{acquired["claimId"]}", null);
+        Assert.Equal(2, releaseCalls);
+        var (_, heldCalls) = await CallAsync(HttpMethod.Post, "locks", new { resource = "warm-up", ttl = 60 });
+        Assert.Equal(1, heldCalls);
+    }
+
+    [Fact]
+    public async Task A_state_write_is_one_call_once_this_instance_knows_the_key()
+    {
+        var (_, first) = await CallAsync(HttpMethod.Put, "state/counted-key", new { value = 1 });
+        Assert.Equal(2, first);
+        var (_, second) = await CallAsync(HttpMethod.Put, "state/counted-key", new { value = 2 });
+        Assert.Equal(1, second);
+        var (_, increment) = await CallAsync(HttpMethod.Post, "state/counted-key/increment", new { delta = 3 });
+        Assert.Equal(1, increment);
+        var (_, read) = await CallAsync(HttpMethod.Get, "state/counted-key", null);
+        Assert.Equal(1, read);
+    }
+
+    [Fact]
+    public async Task A_broadcast_is_one_call_and_a_heartbeat_two()
+    {
+        var (_, broadcast) = await CallAsync(HttpMethod.Post, "events", new { type = "counted" });
+        Assert.Equal(1, broadcast);
+        var (_, heartbeat) = await CallAsync(HttpMethod.Post, "heartbeat", new { status = "busy" });
+        Assert.Equal(2, heartbeat);
+    }
+
+    private async Task<(JsonObject Body, int Calls)> CallAsync(HttpMethod method, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(method, $"api/swarms/{_swarm.SwarmId}/{path}") { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await _agent.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        var calls = int.Parse(response.Headers.GetValues("X-Storage-Calls").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        return (text.Length == 0 ? new JsonObject() : JsonNode.Parse(text) as JsonObject ?? new JsonObject(), calls);
+    }
+}
