@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared plumbing for the infra scripts: npm tools, free ports, Azurite start/stop.
 # Needs only bash, the .NET SDK and Node.js (with npm).
 
@@ -39,6 +40,7 @@ start_azurite() {
   "$root/node_modules/.bin/azurite" --silent --disableTelemetry --skipApiVersionCheck "${persistence[@]}" \
     --blobHost 127.0.0.1 --blobPort "$blob" --queueHost 127.0.0.1 --queuePort "$queue" \
     --tableHost 127.0.0.1 --tablePort "$table" >"$log" 2>&1 &
+  # shellcheck disable=SC2034 # read by the caller
   AZURITE_PID=$!
   for port in "$blob" "$queue" "$table"; do
     if ! wait_for_port "$port" 30; then
@@ -64,3 +66,12 @@ azurite_connection_string() {
   local key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
   echo "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
 }
+
+# Random lower-case hex of $1 bytes, from the kernel's CSPRNG (no openssl needed).
+random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+
+# A new tenant API key: 'ck_' + 32 random bytes in hex (the app needs 'ck_' + 17 or more characters).
+new_tenant_key() { echo "ck_$(random_hex 32)"; }
+
+# New agent-token signing keys 'keyId:secret' with a dated key id and a 64-character secret (the app needs 32+).
+new_signing_keys() { echo "k$(date -u +%Y%m%d):$(random_hex 32)"; }

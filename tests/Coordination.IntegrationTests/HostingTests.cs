@@ -73,6 +73,20 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public void An_unresolved_key_vault_reference_fails_start_up_instead_of_becoming_a_key()
+    {
+        // What App Service leaves in a setting whose Key Vault reference it could not resolve. Without the guard the
+        // signing-key parser accepts it: key id '@Microsoft.KeyVault(SecretUri=https', "secret" = the vault URI.
+        var reference = "@Microsoft.KeyVault(SecretUri=https://kv-example.vault.azure.net/secrets/token-signing-keys/0123456789abcdef)";
+        var app = CoordinationApp.Build([
+            "--AzureWebJobsStorage=UseDevelopmentStorage=true", $"--Coordination:Tenants:test:Keys={RunningApp.TenantKey}",
+            $"--Coordination:TokenSigningKeys={reference}", "--Logging:LogLevel:Default=None"]);
+        var error = Assert.Throws<InvalidOperationException>(() => CoordinationApp.ValidateRuntimeSettings(app));
+        Assert.Contains("Coordination__TokenSigningKeys", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("kv-example", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Trigger_routes_exist_only_when_a_functions_host_started_the_app()
     {
         await using var app = await RunningApp.StartAsync();

@@ -92,10 +92,33 @@ public static class CoordinationApp
     /// </summary>
     public static void ValidateRuntimeSettings(WebApplication app)
     {
+        RejectUnresolvedReferences(app.Configuration);
         _ = app.Services.GetRequiredService<AgentTokens>();
         if (app.Services.GetRequiredService<TenantDirectory>().Tenants.Count == 0)
         {
             app.Logger.LogWarning("No tenant is configured (Coordination__Tenants__<id>__Keys): nobody can create swarms.");
+        }
+    }
+
+    /// <summary>
+    /// App Service leaves a Key Vault / App Configuration reference it cannot resolve (no access yet, secret missing)
+    /// as the literal '@Microsoft.KeyVault(...)' text. Such a value must never be taken as a secret: a signing key
+    /// 'keyId:secret' parses from '@Microsoft.KeyVault(SecretUri=https://...' as a valid key whose "secret" is the
+    /// vault URI, so tokens would be signed with a value anyone who can read the settings knows.
+    /// </summary>
+    private static void RejectUnresolvedReferences(IConfiguration configuration)
+    {
+        var unresolved = configuration.AsEnumerable()
+            .Where(p => p.Value is { } v && (v.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase)
+                                             || v.StartsWith("@Microsoft.AppConfiguration(", StringComparison.OrdinalIgnoreCase)))
+            .Select(p => p.Key.Replace(":", "__", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (unresolved.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Unresolved Key Vault or App Configuration reference in {string.Join(", ", unresolved)}: the platform could not read the " +
+                "secret (check the identity's role on the vault, the secret's name and keyVaultReferenceIdentity).");
         }
     }
 
