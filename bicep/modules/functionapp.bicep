@@ -92,6 +92,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 // not-set: Coordination__StandaloneUrl = standalone only; under the host the app listens on FUNCTIONS_CUSTOMHANDLER_PORT
 // not-set: Coordination__Tenants__<id>__<Limit> = tenant limits have defaults; add e.g. Coordination__Tenants__default__MaxSwarms to change one
 // not-set: Coordination__Schedules__<Function> = standalone only; the host takes schedules from function.json
+// not-set: Coordination__ReportStorageCalls = diagnostics for tests and the benchmark; off in production
 var appSettings = {
   AzureWebJobsStorage__accountName: storageAccountName
   AzureWebJobsStorage__credential: 'managedidentity'
