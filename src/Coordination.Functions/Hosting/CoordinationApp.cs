@@ -4,16 +4,19 @@ using Azure.Identity;
 using Coordination.Core.Configuration;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
+using Coordination.Core.Messaging;
 using Coordination.Core.Presence;
 using Coordination.Core.Storage;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Features.Events;
+using Coordination.Functions.Features.Messaging;
 using Coordination.Functions.Features.Presence;
 using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Features.System;
 using Coordination.Functions.Hosting.Triggers;
 using Coordination.Functions.Http;
 using Coordination.Storage;
+using Coordination.Storage.WebPubSub;
 
 namespace Coordination.Functions.Hosting;
 
@@ -49,6 +52,7 @@ public static class CoordinationApp
             .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule)
             .AddTimer<SweepPresenceTrigger>(SweepPresenceTrigger.Name, SweepPresenceTrigger.Schedule)
             .AddTimer<SequenceOutboxTrigger>(SequenceOutboxTrigger.Name, SequenceOutboxTrigger.Schedule)
+            .AddTimer<ApplyRetentionTrigger>(ApplyRetentionTrigger.Name, ApplyRetentionTrigger.Schedule)
             .AddQueue<DispatchSwarmTrigger>(DispatchSwarmTrigger.Name, settings.WakeQueueName, CoordinationSettings.WakeQueueSetting.Key);
         services.AddHostedService<StartupProvisioner>();
         configureServices?.Invoke(services);
@@ -60,6 +64,9 @@ public static class CoordinationApp
         app.MapSwarmEndpoints();
         app.MapPresenceEndpoints();
         app.MapEventEndpoints();
+        app.MapSubscriptionEndpoints();
+        app.MapRealtimeEndpoints();
+        app.MapMessageEndpoints();
         app.MapTriggerInvocations();
         AccessControl.EnsureDeclared(FunctionManifest.ApiOperations(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
         return app;
@@ -84,6 +91,12 @@ public static class CoordinationApp
         services.AddSingleton(_ => TenantDirectory.FromConfiguration(configuration));
         services.AddSingleton(sp => new AgentTokens(AgentTokens.ReadKeys(configuration), settings.AgentTokenLifetime, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EventNotifier>();
+        // Web PubSub calls are not storage calls: their own options, so the storage call counter stays exact.
+        services.AddSingleton(sp => new RealtimeFanOut(sp.GetRequiredService<CoordinationStorage>().Table,
+            settings.CreateWebPubSubConnection(CreateCredential) is { } pubsub
+                ? new WebPubSubServiceClient(pubsub, settings.WebPubSubHub, new StorageClientOptions(), sp.GetRequiredService<TimeProvider>())
+                : null,
+            sp.GetRequiredService<ILogger<RealtimeFanOut>>()));
         services.AddSingleton<EventSequencer>();
         services.AddSingleton(sp => new EventPump(sp.GetRequiredService<EventSequencer>(), sp.GetRequiredService<CoordinationStorage>().WakeQueue,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventPump>>()));
@@ -93,6 +106,9 @@ public static class CoordinationApp
         services.AddSingleton<SwarmService>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<PresenceService>();
+        services.AddSingleton<MessageService>();
+        services.AddSingleton<CatchUpService>();
+        services.AddSingleton<SubscriptionService>();
     }
 
     private static TokenCredential CreateCredential(string? managedIdentityClientId) =>
