@@ -17,7 +17,8 @@ namespace Coordination.IntegrationTests.Infrastructure;
 /// <param name="Authorization">Authorization header.</param>
 /// <param name="Body">Body text.</param>
 /// <param name="Url">The full URL the client addressed (scheme, host, port, path, query).</param>
-public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string? Authorization, string Body, string Url);
+/// <param name="Status">What the server answered.</param>
+public sealed record RecordedRequest(string Method, string Path, string Query, string? ContentType, string? Authorization, string Body, string Url, int Status);
 
 /// <summary>
 /// A loopback HTTP server standing in for Azure Web PubSub: records every request and answers 202 Accepted
@@ -56,9 +57,10 @@ public sealed class RecordingServer : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var request = context.Request;
             var url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path.ToUriComponent()}{request.QueryString}";
-            server!.Requests.Enqueue(new RecordedRequest(request.Method, request.Path.ToUriComponent(), request.QueryString.Value ?? string.Empty,
-                request.ContentType, request.Headers.Authorization.ToString(), body, url));
-            context.Response.StatusCode = server.FailWith ?? StatusCodes.Status202Accepted;
+            var status = server!.FailWith ?? StatusCodes.Status202Accepted;
+            server.Requests.Enqueue(new RecordedRequest(request.Method, request.Path.ToUriComponent(), request.QueryString.Value ?? string.Empty,
+                request.ContentType, request.Headers.Authorization.ToString(), body, url, status));
+            context.Response.StatusCode = status;
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
