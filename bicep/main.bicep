@@ -192,6 +192,8 @@ module functionApp 'modules/functionapp.bicep' = {
     agentTokenLifetimeHours: agentTokenLifetimeHours
     presenceTtlSeconds: presenceTtlSeconds
     eventPollMilliseconds: eventPollMilliseconds
+    webPubSubEndpoint: webPubSub.outputs.endpoint
+    webPubSubHub: webPubSub.outputs.hubName
   }
   // The app reads storage, Key Vault and telemetry with its identity from its first start.
   dependsOn: [

@@ -65,6 +65,12 @@ param presenceTtlSeconds int
 @description('Coordination__EventPollMilliseconds.')
 param eventPollMilliseconds int
 
+@description('Coordination__WebPubSubEndpoint: the service the app fans events out to, with its managed identity.')
+param webPubSubEndpoint string
+
+@description('Coordination__WebPubSubHub.')
+param webPubSubHub string
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -93,6 +99,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 // not-set: Coordination__Tenants__<id>__<Limit> = tenant limits have defaults; add e.g. Coordination__Tenants__default__MaxSwarms to change one
 // not-set: Coordination__Schedules__<Function> = standalone only; the host takes schedules from function.json
 // not-set: Coordination__ReportStorageCalls = diagnostics for tests and the benchmark; off in production
+// not-set: Coordination__WebPubSubConnectionString = it carries an access key; the app reaches Web PubSub with its managed identity (Coordination__WebPubSubEndpoint)
 var appSettings = {
   AzureWebJobsStorage__accountName: storageAccountName
   AzureWebJobsStorage__credential: 'managedidentity'
@@ -107,6 +114,8 @@ var appSettings = {
   Coordination__AgentTokenLifetimeHours: string(agentTokenLifetimeHours)
   Coordination__PresenceTtlSeconds: string(presenceTtlSeconds)
   Coordination__EventPollMilliseconds: string(eventPollMilliseconds)
+  Coordination__WebPubSubEndpoint: webPubSubEndpoint
+  Coordination__WebPubSubHub: webPubSubHub
 }
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {

@@ -1,7 +1,6 @@
 // Web PubSub for the real-time fan-out of swarm events (group 'swarm-{id}'). Entra only (local auth off): the app's
 // identity gets Web PubSub Service Owner and asks the service for client tokens (:generateToken).
-// The app does not read Web PubSub settings yet (real-time fan-out is a later issue), so the function app's settings
-// leave them out; the endpoint and hub are outputs for that issue to wire in.
+// The function app gets the endpoint and hub as Coordination__WebPubSubEndpoint / __WebPubSubHub.
 
 @description('Web PubSub resource name.')
 param name string

@@ -1,6 +1,7 @@
 using Coordination.Storage;
 using Coordination.Storage.Queues;
 using Coordination.Storage.Tables;
+using Coordination.Storage.WebPubSub;
 
 namespace Coordination.Core.Configuration;
 
@@ -83,6 +84,16 @@ public sealed class CoordinationSettings
     /// <summary>Diagnostics: storage calls per request.</summary>
     public static readonly SettingInfo ReportStorageCallsSetting = new("Coordination__ReportStorageCalls", null,
         "true: every response carries X-Storage-Calls, the storage calls the request made (tests and the benchmark; default false).");
+    /// <summary>Web PubSub with an access key.</summary>
+    public static readonly SettingInfo WebPubSubConnectionStringSetting = new("Coordination__WebPubSubConnectionString", null,
+        "Web PubSub connection string 'Endpoint=https://<name>.webpubsub.azure.com;AccessKey=…;Version=1.0;' for real-time fan-out; unset (and no endpoint) = SSE and polling only.");
+
+    /// <summary>Web PubSub with a managed identity.</summary>
+    public static readonly SettingInfo WebPubSubEndpointSetting = new("Coordination__WebPubSubEndpoint", null,
+        "Web PubSub endpoint for managed-identity access (the identity of AzureWebJobsStorage__clientId, or system-assigned); ignored when the connection string is set.");
+
+    /// <summary>Web PubSub hub.</summary>
+    public static readonly SettingInfo WebPubSubHubSetting = new("Coordination__WebPubSubHub", null, "Web PubSub hub the app publishes to (default 'coordination').");
 
     /// <summary>Standalone schedule overrides.</summary>
     public static readonly SettingInfo ScheduleOverrideSetting = new("Coordination__Schedules__<Function>", null,
@@ -93,7 +104,8 @@ public sealed class CoordinationSettings
     [
         Storage, StorageAccountName, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
         TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
-        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting, ReportStorageCallsSetting, ScheduleOverrideSetting,
+        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting,
+        WebPubSubConnectionStringSetting, WebPubSubEndpointSetting, WebPubSubHubSetting, ReportStorageCallsSetting, ScheduleOverrideSetting,
     ];
 
     /// <summary>Table holding every swarm's rows.</summary>
@@ -119,6 +131,14 @@ public sealed class CoordinationSettings
 
     /// <summary>Whether responses report their storage calls.</summary>
     public bool ReportStorageCalls { get; init; }
+    /// <summary>Web PubSub connection string (access key), or null.</summary>
+    public string? WebPubSubConnectionString { get; init; }
+
+    /// <summary>Web PubSub endpoint for managed identity, or null.</summary>
+    public Uri? WebPubSubEndpoint { get; init; }
+
+    /// <summary>Web PubSub hub.</summary>
+    public string WebPubSubHub { get; init; } = "coordination";
 
     /// <summary>The storage connection string, when key based.</summary>
     public string? StorageConnectionString { get; init; }
@@ -156,6 +176,16 @@ public sealed class CoordinationSettings
             $"(or {StorageTableServiceUri.Key} and {StorageQueueServiceUri.Key}) for managed identity.");
     }
 
+    /// <summary>The Web PubSub connection these settings describe, or null when real-time fan-out is not configured.</summary>
+    public WebPubSubConnection? CreateWebPubSubConnection(Func<string?, Azure.Core.TokenCredential> credentialFactory)
+    {
+        if (!string.IsNullOrWhiteSpace(WebPubSubConnectionString))
+        {
+            return WebPubSubConnection.Parse(WebPubSubConnectionString);
+        }
+        return WebPubSubEndpoint is null ? null : WebPubSubConnection.FromTokenCredential(WebPubSubEndpoint, credentialFactory(ManagedIdentityClientId));
+    }
+
     /// <summary>Checks values that have a fixed shape; returns a message per problem.</summary>
     public IEnumerable<string> Validate()
     {
@@ -174,6 +204,26 @@ public sealed class CoordinationSettings
         if (EventPollInterval < TimeSpan.FromMilliseconds(50) || EventPollInterval > TimeSpan.FromMinutes(1))
         {
             yield return $"{EventPollSetting.Key} must be between 50 and 60000.";
+        }
+        if (!WebPubSubServiceClient.IsValidHubName(WebPubSubHub))
+        {
+            yield return $"{WebPubSubHubSetting.Key} '{WebPubSubHub}' is not a valid hub name (a letter, then letters, digits or '_').";
+        }
+        if (!string.IsNullOrWhiteSpace(WebPubSubConnectionString))
+        {
+            string? problem = null;
+            try
+            {
+                WebPubSubConnection.Parse(WebPubSubConnectionString);
+            }
+            catch (FormatException e)
+            {
+                problem = $"{WebPubSubConnectionStringSetting.Key} is not valid: {e.Message}";
+            }
+            if (problem is not null)
+            {
+                yield return problem;
+            }
         }
         if (MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
         {

@@ -30,6 +30,9 @@ public static class SettingsReader
             QueueServiceUri = ReadUri(CoordinationSettings.StorageQueueServiceUri, Value(CoordinationSettings.StorageQueueServiceUri))
                 ?? (account is null ? null : new Uri($"https://{account}.queue.core.windows.net")),
             ManagedIdentityClientId = Value(CoordinationSettings.StorageClientId),
+            WebPubSubConnectionString = Value(CoordinationSettings.WebPubSubConnectionStringSetting),
+            WebPubSubEndpoint = ReadUri(CoordinationSettings.WebPubSubEndpointSetting, Value(CoordinationSettings.WebPubSubEndpointSetting)),
+            WebPubSubHub = Value(CoordinationSettings.WebPubSubHubSetting) ?? defaults.WebPubSubHub,
         };
         var problems = settings.Validate().ToList();
         return problems.Count == 0 ? settings : throw new InvalidOperationException(string.Join(" ", problems));

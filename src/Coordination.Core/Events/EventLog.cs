@@ -8,7 +8,8 @@ namespace Coordination.Core.Events;
 /// <param name="Actor">Only events caused by this agent.</param>
 /// <param name="Since">Only events at or after this time.</param>
 /// <param name="Limit">At most this many (1–1000).</param>
-public sealed record EventQuery(long After = 0, IReadOnlyList<string>? Types = null, string? Actor = null, DateTimeOffset? Since = null, int Limit = 100);
+/// <param name="Patterns">Only types matching one of these (null = any); combines with <paramref name="Types"/>.</param>
+public sealed record EventQuery(long After = 0, IReadOnlyList<string>? Types = null, string? Actor = null, DateTimeOffset? Since = null, int Limit = 100, IReadOnlyList<TypePattern>? Patterns = null);
 
 /// <summary>
 /// The write and read side of a swarm's log: changes add <see cref="Append"/>'s outbox row to their own
@@ -57,6 +58,10 @@ public sealed class EventLog(TableClient table, EventPump pump, EventNotifier no
         if (query.Types is { Count: > 0 } types)
         {
             filter += " and (" + string.Join(" or ", types.Select(t => $"Type eq {TableFilter.Literal(t)}")) + ")";
+        }
+        if (query.Patterns is { Count: > 0 } patterns && TypePattern.FilterAny(patterns) is { } matching)
+        {
+            filter += " and " + matching;
         }
         var events = new List<SwarmEvent>(Math.Min(query.Limit, 1000));
         await foreach (var row in table.QueryAsync(filter, maxPerPage: Math.Min(1000, query.Limit), cancellationToken: cancellationToken).ConfigureAwait(false))

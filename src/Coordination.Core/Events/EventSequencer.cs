@@ -9,8 +9,9 @@ namespace Coordination.Core.Events;
 /// Turns a swarm's outbox rows into sequenced events. Each batch is one transaction that inserts the
 /// <c>evt|</c> rows, deletes the outbox rows and advances <c>meta|seq</c> with If-Match, so exactly one
 /// runner wins each batch whichever instance, trigger or request started it, and sequences stay gapless.
+/// After each committed batch it kicks the real-time fan-out, which runs in the background.
 /// </summary>
-public sealed class EventSequencer(TableClient table, EventNotifier notifier, ILogger<EventSequencer> logger)
+public sealed class EventSequencer(TableClient table, EventNotifier notifier, RealtimeFanOut fanOut, ILogger<EventSequencer> logger)
 {
     /// <summary>Two operations per event (insert evt, delete outbox) plus the meta row fit in 100.</summary>
     internal const int MaxEventsPerBatch = 49;
@@ -49,6 +50,7 @@ public sealed class EventSequencer(TableClient table, EventNotifier notifier, IL
                 if (batch.Value.Count > 0)
                 {
                     notifier.Notify(swarmId, batch.Value.LastSequence);
+                    fanOut.Kick(swarmId);
                 }
                 if (!batch.Value.MoreWaiting)
                 {

@@ -27,6 +27,12 @@ public static class ProblemCatalog
     /// <summary>The caller's role may not do this.</summary>
     public static readonly ProblemType ForbiddenRole = new("forbidden_role", 403, "Your role does not allow this operation");
 
+    /// <summary>Only a message's recipient may do this (acknowledge).</summary>
+    public static readonly ProblemType NotRecipient = new("not_recipient", 403, "Only the recipient may do this");
+
+    /// <summary>Only the agent that created it may use or delete a subscription.</summary>
+    public static readonly ProblemType NotOwner = new("not_owner", 403, "Only the owner may do this");
+
     /// <summary>No such resource (or route).</summary>
     public static readonly ProblemType NotFound = new("not_found", 404, "Not found");
 
@@ -78,7 +84,7 @@ public static class ProblemCatalog
     /// <summary>Every problem type, for documentation and tests.</summary>
     public static IReadOnlyList<ProblemType> All { get; } =
     [
-        MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotHolder, NotFound, MethodNotAllowed,
+        MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotHolder, NotRecipient, NotOwner, NotFound, MethodNotAllowed,
         LeaseLost, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
         StorageThrottled, StorageUnavailable, InternalError,
     ];

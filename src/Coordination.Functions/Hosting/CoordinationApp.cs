@@ -7,18 +7,21 @@ using Coordination.Core.Common;
 using Coordination.Core.Identity;
 using Coordination.Core.Locks;
 using Coordination.Core.State;
+using Coordination.Core.Messaging;
 using Coordination.Core.Presence;
 using Coordination.Core.Storage;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Features.Events;
 using Coordination.Functions.Features.Locks;
 using Coordination.Functions.Features.State;
+using Coordination.Functions.Features.Messaging;
 using Coordination.Functions.Features.Presence;
 using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Features.System;
 using Coordination.Functions.Hosting.Triggers;
 using Coordination.Functions.Http;
 using Coordination.Storage;
+using Coordination.Storage.WebPubSub;
 
 namespace Coordination.Functions.Hosting;
 
@@ -55,6 +58,7 @@ public static class CoordinationApp
             .AddTimer<SweepPresenceTrigger>(SweepPresenceTrigger.Name, SweepPresenceTrigger.Schedule)
             .AddTimer<SequenceOutboxTrigger>(SequenceOutboxTrigger.Name, SequenceOutboxTrigger.Schedule)
             .AddTimer<SweepLeasesTrigger>(SweepLeasesTrigger.Name, SweepLeasesTrigger.Schedule)
+            .AddTimer<ApplyRetentionTrigger>(ApplyRetentionTrigger.Name, ApplyRetentionTrigger.Schedule)
             .AddQueue<DispatchSwarmTrigger>(DispatchSwarmTrigger.Name, settings.WakeQueueName, CoordinationSettings.WakeQueueSetting.Key);
         services.AddHostedService<StartupProvisioner>();
         configureServices?.Invoke(services);
@@ -81,6 +85,9 @@ public static class CoordinationApp
         app.MapEventEndpoints();
         app.MapLockEndpoints();
         app.MapStateEndpoints();
+        app.MapSubscriptionEndpoints();
+        app.MapRealtimeEndpoints();
+        app.MapMessageEndpoints();
         app.MapTriggerInvocations();
         AccessControl.EnsureDeclared(FunctionManifest.ApiOperations(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
         return app;
@@ -128,6 +135,12 @@ public static class CoordinationApp
         services.AddSingleton(_ => TenantDirectory.FromConfiguration(configuration));
         services.AddSingleton(sp => new AgentTokens(AgentTokens.ReadKeys(configuration), settings.AgentTokenLifetime, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EventNotifier>();
+        // Web PubSub calls are not storage calls: their own options, so the storage call counter stays exact.
+        services.AddSingleton(sp => new RealtimeFanOut(sp.GetRequiredService<CoordinationStorage>().Table,
+            settings.CreateWebPubSubConnection(CreateCredential) is { } pubsub
+                ? new WebPubSubServiceClient(pubsub, settings.WebPubSubHub, new StorageClientOptions(), sp.GetRequiredService<TimeProvider>())
+                : null,
+            sp.GetRequiredService<ILogger<RealtimeFanOut>>()));
         services.AddSingleton<EventSequencer>();
         services.AddSingleton(sp => new EventPump(sp.GetRequiredService<EventSequencer>(), sp.GetRequiredService<CoordinationStorage>().WakeQueue,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<EventPump>>()));
@@ -143,6 +156,9 @@ public static class CoordinationApp
         services.AddSingleton<LockService>();
         services.AddSingleton<IMemberDepartureHandler, LockDepartureHandler>();
         services.AddSingleton<StateService>();
+        services.AddSingleton<MessageService>();
+        services.AddSingleton<CatchUpService>();
+        services.AddSingleton<SubscriptionService>();
     }
 
     private static TokenCredential CreateCredential(string? managedIdentityClientId) =>

@@ -20,10 +20,15 @@ public sealed class RunningApp : IAsyncDisposable
     public const string SigningKey = "test:integration-test-signing-secret-0123456789";
 
     private readonly WebApplication _app;
+    private readonly IDictionary<string, string>? _settings;
+    private readonly Action<IServiceCollection>? _configureServices;
+    private bool _keepStorage;
 
-    private RunningApp(WebApplication app, Uri baseAddress, string tableName)
+    private RunningApp(WebApplication app, Uri baseAddress, string tableName, IDictionary<string, string>? settings, Action<IServiceCollection>? configureServices)
     {
         _app = app;
+        _settings = settings;
+        _configureServices = configureServices;
         BaseAddress = baseAddress;
         TableName = tableName;
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -49,10 +54,15 @@ public sealed class RunningApp : IAsyncDisposable
     /// <summary>The app's services.</summary>
     public IServiceProvider Services => _app.Services;
 
-    /// <summary>Starts the app; <paramref name="asFunctionsHost"/> sets FUNCTIONS_CUSTOMHANDLER_PORT as the host does.</summary>
-    public static async Task<RunningApp> StartAsync(bool asFunctionsHost = false, IDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Starts the app; <paramref name="asFunctionsHost"/> sets FUNCTIONS_CUSTOMHANDLER_PORT as the host does.
+    /// <paramref name="tableName"/> reuses an existing table (and its wake queue); <paramref name="configureServices"/>
+    /// replaces services (e.g. the clock).
+    /// </summary>
+    public static async Task<RunningApp> StartAsync(bool asFunctionsHost = false, IDictionary<string, string>? settings = null,
+        string? tableName = null, Action<IServiceCollection>? configureServices = null)
     {
-        var tableName = TestEnvironment.UniqueTableName("app");
+        tableName ??= TestEnvironment.UniqueTableName("app");
         var args = new List<string>
         {
             $"--AzureWebJobsStorage={TestEnvironment.StorageConnectionString}",
@@ -78,14 +88,14 @@ public sealed class RunningApp : IAsyncDisposable
             args.Add($"--{key}={value}");
         }
 
-        var app = CoordinationApp.Build(args.ToArray());
+        var app = CoordinationApp.Build(args.ToArray(), configureServices);
         await app.StartAsync();
         if (port == 0)
         {
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             port = new Uri(address).Port;
         }
-        var running = new RunningApp(app, new Uri($"http://127.0.0.1:{port}/"), tableName);
+        var running = new RunningApp(app, new Uri($"http://127.0.0.1:{port}/"), tableName, settings, configureServices);
         await running.WaitUntilHealthyAsync();
         return running;
     }
@@ -105,15 +115,29 @@ public sealed class RunningApp : IAsyncDisposable
         throw new TimeoutException("The app did not report healthy within 10 s.");
     }
 
+    /// <summary>
+    /// A restart: stops this app (nothing in memory survives) and starts a new one on the same table and queue with
+    /// the same settings; the new app owns the storage from then on.
+    /// </summary>
+    public async Task<RunningApp> RestartAsync()
+    {
+        _keepStorage = true;
+        await DisposeAsync();
+        return await StartAsync(settings: _settings, tableName: TableName, configureServices: _configureServices);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
         var storage = _app.Services.GetRequiredService<Coordination.Core.Storage.CoordinationStorage>();
         await _app.StopAsync();
-        // Keep the shared Azurite small: each app's table and queue go with it.
-        await storage.Table.DeleteAsync();
-        await storage.WakeQueue.DeleteAsync();
+        if (!_keepStorage)
+        {
+            // Keep the shared Azurite small: each app's table and queue go with it.
+            await storage.Table.DeleteAsync();
+            await storage.WakeQueue.DeleteAsync();
+        }
         await _app.DisposeAsync();
     }
 

@@ -5,10 +5,10 @@ using Coordination.Functions.Hosting.Triggers;
 namespace Coordination.Functions.Features.Events;
 
 /// <summary>
-/// Queue trigger on the wake-up queue: sequences the named swarm (and, as fan-out lands, delivers it).
-/// Idempotent: a wake-up for a swarm with nothing pending costs two reads.
+/// Queue trigger on the wake-up queue: sequences the named swarm and retries its real-time fan-out.
+/// Idempotent: a wake-up for a swarm with nothing pending costs two reads (plus two with Web PubSub configured).
 /// </summary>
-public sealed class DispatchSwarmTrigger(EventSequencer sequencer) : ITriggerHandler
+public sealed class DispatchSwarmTrigger(EventSequencer sequencer, RealtimeFanOut fanOut) : ITriggerHandler
 {
     /// <summary>Function name.</summary>
     public const string Name = "DispatchSwarm";
@@ -22,15 +22,16 @@ public sealed class DispatchSwarmTrigger(EventSequencer sequencer) : ITriggerHan
             return ["dispatch: message is not a wake-up; ignored"];
         }
         var appended = await sequencer.SequenceAsync(swarmId, cancellationToken);
-        return [$"dispatch {swarmId}: {appended} events sequenced"];
+        var published = await fanOut.DispatchAsync(swarmId, cancellationToken);
+        return [$"dispatch {swarmId}: {appended} events sequenced, {published} published"];
     }
 }
 
 /// <summary>
 /// Timer, the safety net: sequences every swarm (bounded per run) in case a process died between a commit
-/// and its sequencing and the wake-up message was lost too.
+/// and its sequencing and the wake-up message was lost too; also retries real-time fan-out that failed.
 /// </summary>
-public sealed class SequenceOutboxTrigger(SwarmDirectory directory, EventSequencer sequencer) : ITriggerHandler
+public sealed class SequenceOutboxTrigger(SwarmDirectory directory, EventSequencer sequencer, RealtimeFanOut fanOut) : ITriggerHandler
 {
     /// <summary>Function name.</summary>
     public const string Name = "SequenceOutbox";
@@ -46,12 +47,14 @@ public sealed class SequenceOutboxTrigger(SwarmDirectory directory, EventSequenc
     {
         var swarms = 0;
         var appended = 0;
+        var published = 0;
         await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
         {
             swarms++;
             appended += await sequencer.SequenceAsync(swarmId, cancellationToken);
+            published += await fanOut.DispatchAsync(swarmId, cancellationToken);
         }
-        return [$"sequence-outbox: {swarms} swarms checked, {appended} events sequenced"];
+        return [$"sequence-outbox: {swarms} swarms checked, {appended} events sequenced, {published} published"];
     }
 }
 

@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Coordination.Core.Messaging;
+using Coordination.Storage;
+using Coordination.Storage.Tables;
+using Coordination.Storage.WebPubSub;
+using Microsoft.Extensions.Logging;
+
+namespace Coordination.Core.Events;
+
+/// <summary>
+/// Real-time fan-out of the sequenced log through Azure Web PubSub: every event goes to the group <c>swarm-{id}</c>
+/// (clients join it with the token from negotiate), and a <c>message.sent</c> event for one agent also goes to that
+/// agent's user (<c>{swarmId}.{agentId}</c>). Each Web PubSub message is a CloudEvents JSON batch (an array, in sequence
+/// order). Reads the log, never the outbox, from a durable cursor (<c>meta|fanout</c>) advanced after each successful
+/// send: delivery is at least once, and clients drop repeats by event <c>id</c> or <c>sequence</c>.
+/// The sequencer <see cref="Kick"/>s after each committed batch; the run happens in the background, so neither writers
+/// nor readers ever wait on Web PubSub. A failed send is logged and retried by the dispatch path (the next write, the
+/// DispatchSwarm wake-up, the SequenceOutbox timer). Without Web PubSub configured this does nothing: SSE and polling
+/// remain, and that is not an error.
+/// </summary>
+public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? client, ILogger<RealtimeFanOut> logger)
+{
+    /// <summary>RowKey of the fan-out cursor.</summary>
+    public const string CursorKey = "meta|fanout";
+
+    /// <summary>When a swarm's fan-out first runs, it starts this many events before the log's end (not at its beginning).</summary>
+    public const int InitialBacklog = 50;
+
+    /// <summary>Events read per round.</summary>
+    private const int EventsPerRound = 100;
+
+    /// <summary>Rounds per run (bounded work; a later run continues).</summary>
+    private const int MaxRounds = 10;
+
+    /// <summary>Web PubSub messages are limited to 1 MB; batches stay well below.</summary>
+    private const int MaxBatchBytes = 512 * 1024;
+
+    private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
+
+    /// <summary>True when Web PubSub is configured.</summary>
+    public bool Enabled => client is not null;
+
+    /// <summary>The Web PubSub client, when configured.</summary>
+    public WebPubSubServiceClient? Client => client;
+
+    /// <summary>The group every member of a swarm joins.</summary>
+    public static string GroupOf(string swarmId) => "swarm-" + swarmId;
+
+    /// <summary>The Web PubSub user of a member: scoped by swarm, because a hub's users are shared by all swarms.</summary>
+    public static string UserOf(string swarmId, string agentId) => swarmId + "." + agentId;
+
+    /// <summary>Schedules a background run for the swarm (runs coalesce); returns at once.</summary>
+    public void Kick(string swarmId)
+    {
+        if (client is null)
+        {
+            return;
+        }
+        var state = _states.GetOrAdd(swarmId, _ => new State());
+        lock (state)
+        {
+            if (state.Running is not null)
+            {
+                state.Again = true;
+                return;
+            }
+            state.Running = Task.Run(() => RunAsync(swarmId, state));
+        }
+    }
+
+    /// <summary>Publishes what the swarm's cursor has not covered yet (bounded); returns the events sent. Never throws for send failures.</summary>
+    public async Task<int> DispatchAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        if (client is null)
+        {
+            return 0;
+        }
+        var state = _states.GetOrAdd(swarmId, _ => new State());
+        await state.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var sent = 0;
+            for (var round = 0; round < MaxRounds; round++)
+            {
+                var (count, more) = await PublishRoundAsync(swarmId, client, cancellationToken).ConfigureAwait(false);
+                sent += count;
+                if (!more)
+                {
+                    break;
+                }
+            }
+            return sent;
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException)
+        {
+            logger.LogWarning(e, "Real-time fan-out of {SwarmId} failed; the dispatch path retries it", swarmId);
+            return 0;
+        }
+        finally
+        {
+            state.Gate.Release();
+        }
+    }
+
+    private async Task RunAsync(string swarmId, State state)
+    {
+        while (true)
+        {
+            lock (state)
+            {
+                state.Again = false;
+            }
+            try
+            {
+                await DispatchAsync(swarmId, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Real-time fan-out of {SwarmId} failed; the dispatch path retries it", swarmId);
+            }
+            lock (state)
+            {
+                if (!state.Again)
+                {
+                    state.Running = null;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One round: read after the cursor, send, advance. Returns the events sent and whether more may wait.</summary>
+    private async Task<(int Sent, bool More)> PublishRoundAsync(string swarmId, WebPubSubServiceClient pubsub, CancellationToken cancellationToken)
+    {
+        var cursorRow = await table.GetEntityAsync(swarmId, CursorKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        long after;
+        if (cursorRow?.GetInt64("LastPublished") is { } published)
+        {
+            after = published;
+        }
+        else
+        {
+            var meta = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, ["LastSequence"], cancellationToken).ConfigureAwait(false);
+            after = Math.Max(0, (meta?.GetInt64("LastSequence") ?? 0) - InitialBacklog);
+        }
+        var filter = $"{TableFilter.Partition(swarmId)} and RowKey gt {TableFilter.Literal(EventRows.EventKey(after))} and RowKey lt {TableFilter.Literal(EventRows.EventPrefix + "~")}";
+        var events = new List<SwarmEvent>();
+        await foreach (var row in table.QueryAsync(filter, maxPerPage: EventsPerRound, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(EventRows.ToEvent(row));
+            if (events.Count == EventsPerRound)
+            {
+                break;
+            }
+        }
+        if (events.Count == 0)
+        {
+            return (0, false);
+        }
+        foreach (var batch in Batches(events))
+        {
+            await pubsub.SendToGroupAsync(GroupOf(swarmId), batch.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            foreach (var direct in batch.Events.Where(IsDirectMessage))
+            {
+                var to = direct.Data!.Value.GetProperty("to").GetString()!;
+                await pubsub.SendToUserAsync(UserOf(swarmId, to), Serialize([direct]), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+        }
+        var next = new TableEntity(swarmId, CursorKey) { ["LastPublished"] = events[^1].Sequence };
+        var advanced = cursorRow is null
+            ? await table.AddEntityAsync(next, cancellationToken).ConfigureAwait(false)
+            : await table.UpdateEntityAsync(next, cursorRow.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        // A lost race means another instance published the same events too (at least once, never lost): re-read the cursor.
+        return advanced.Succeeded ? (events.Count, events.Count == EventsPerRound) : (events.Count, true);
+    }
+
+    private static bool IsDirectMessage(SwarmEvent e) =>
+        e.Type == "message.sent" && e.Data is { ValueKind: JsonValueKind.Object } data
+        && data.TryGetProperty("to", out var to) && to.ValueKind == JsonValueKind.String && to.GetString() != MessageRows.BroadcastTarget;
+
+    private static IEnumerable<(IReadOnlyList<SwarmEvent> Events, BinaryData Body)> Batches(List<SwarmEvent> events)
+    {
+        var batch = new List<SwarmEvent>();
+        var bytes = 0;
+        foreach (var e in events)
+        {
+            var size = Encoding.UTF8.GetByteCount(JsonSerializer.Serialize(e, EventJson.Options));
+            if (batch.Count > 0 && bytes + size > MaxBatchBytes)
+            {
+                yield return (batch, Serialize(batch));
+                batch = [];
+                bytes = 0;
+            }
+            batch.Add(e);
+            bytes += size;
+        }
+        if (batch.Count > 0)
+        {
+            yield return (batch, Serialize(batch));
+        }
+    }
+
+    private static BinaryData Serialize(IReadOnlyList<SwarmEvent> events) => BinaryData.FromString(JsonSerializer.Serialize(events, EventJson.Options));
+
+    private sealed class State
+    {
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public Task? Running;
+        public bool Again;
+    }
+}

@@ -1,0 +1,86 @@
+using Coordination.Core.Identity;
+using Coordination.Core.Messaging;
+using Coordination.Core.Swarms;
+using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coordination.Functions.Features.Messaging;
+
+/// <summary>Mailbox routes: send, inbox, get one, acknowledge, thread, catch-up.</summary>
+public static class MessageEndpoints
+{
+    /// <summary>Maps the mailbox routes.</summary>
+    public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/swarms/{id}").WithTags("messages");
+        group.MapPost("/messages", SendAsync).WithName("SendMessage").Requires(Access.Writer)
+            .WithSummary("Sends a message to an agent, to 'user' or to '*' (every member); logged as message.sent.");
+        group.MapGet("/inbox", InboxAsync).WithName("ReadInbox").Requires(Access.Member)
+            .WithSummary("Reads your inbox by priority then age (status, category, limit, includeBroadcast, cursor); marks pending messages delivered.");
+        group.MapGet("/messages/{messageId}", GetAsync).WithName("GetMessage").Requires(Access.Member)
+            .WithSummary("Reads one message with its status.");
+        group.MapPost("/messages/{messageId}/ack", AcknowledgeAsync).WithName("AcknowledgeMessage").Requires(Access.Writer)
+            .WithSummary("Acknowledges a message you received; logged as message.acknowledged.");
+        group.MapGet("/messages/{messageId}/thread", ThreadAsync).WithName("GetMessageThread").Requires(Access.Member)
+            .WithSummary("Reads the whole thread of a message, in the order sent.");
+        group.MapPost("/catch-up", CatchUpAsync).WithName("CatchUp").Requires(Access.Member)
+            .WithSummary("For a (re)starting agent: pending messages (up to limit, default 5; marked delivered) and a compact swarm summary.");
+        return app;
+    }
+
+    private static async Task<Created<MessageView>> SendAsync(string id, SendMessageRequest request, HttpContext context, MessageService messages, CancellationToken ct)
+    {
+        var sent = await messages.SendAsync(id, context.Caller(), request, ct);
+        return TypedResults.Created($"/api/swarms/{id}/messages/{sent.MessageId}", sent);
+    }
+
+    private static async Task<Ok<InboxPage>> InboxAsync(
+        string id, string? status, string? category, int? limit, bool? includeBroadcast, string? cursor, HttpContext context, MessageService messages, CancellationToken ct) =>
+        TypedResults.Ok(await messages.ReadInboxAsync(id, context.Caller(), new InboxQuery(status, category, limit ?? 20, includeBroadcast ?? true, cursor), ct));
+
+    private static async Task<Ok<MessageView>> GetAsync(string id, string messageId, HttpContext context, MessageService messages, CancellationToken ct) =>
+        TypedResults.Ok(await messages.GetAsync(id, context.Caller(), messageId, ct));
+
+    private static async Task<Ok<MessageView>> AcknowledgeAsync(string id, string messageId, HttpContext context, MessageService messages, CancellationToken ct) =>
+        TypedResults.Ok(await messages.AcknowledgeAsync(id, context.Caller(), messageId, ct));
+
+    private static async Task<Ok<MessageThread>> ThreadAsync(string id, string messageId, HttpContext context, MessageService messages, CancellationToken ct) =>
+        TypedResults.Ok(await messages.GetThreadAsync(id, context.Caller(), messageId, ct));
+
+    private static async Task<Ok<CatchUpResponse>> CatchUpAsync(string id, CatchUpRequest? request, HttpContext context, CatchUpService catchUp, CancellationToken ct) =>
+        TypedResults.Ok(await catchUp.CatchUpAsync(id, context.Caller(), request, ct));
+}
+
+/// <summary>
+/// Timer: purges expired messages (inbox copies, message, index rows), at most <see cref="MaxMessagesPerSwarm"/> per
+/// swarm and <see cref="MaxSwarmsPerRun"/> swarms per run; a backlog drains over the following runs. Expired messages
+/// are already invisible before they are purged.
+/// </summary>
+public sealed class ApplyRetentionTrigger(SwarmDirectory directory, MessageService messages) : ITriggerHandler
+{
+    /// <summary>Function name.</summary>
+    public const string Name = "ApplyRetention";
+
+    /// <summary>Every 10 minutes, at second 40.</summary>
+    public const string Schedule = "40 */10 * * * *";
+
+    /// <summary>Swarms visited per run.</summary>
+    public const int MaxSwarmsPerRun = 500;
+
+    /// <summary>Expired messages purged per swarm per run.</summary>
+    public const int MaxMessagesPerSwarm = 100;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
+    {
+        var swarms = 0;
+        var purged = 0;
+        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
+        {
+            swarms++;
+            purged += await messages.PurgeExpiredAsync(swarmId, MaxMessagesPerSwarm, cancellationToken);
+        }
+        return [$"retention: {swarms} swarms checked, {purged} expired messages purged"];
+    }
+}
