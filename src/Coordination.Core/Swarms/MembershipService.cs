@@ -20,6 +20,10 @@ public sealed class MembershipService(
     {
         guard.EnsureAllowed(client);
         var agentId = request.AgentId is null ? Ids.New("agent") : Validation.Identifier(request.AgentId, "agentId");
+        if (agentId == "*")
+        {
+            throw Validation.Invalid("agentId", "'*' means every member (broadcast) and cannot be an agent id.");
+        }
         var name = Validation.OptionalText(request.Name, "name", 100);
         var capabilities = Validation.Labels(request.Capabilities, "capabilities");
         var swarm = await ResolveAsync(request, cancellationToken).ConfigureAwait(false);

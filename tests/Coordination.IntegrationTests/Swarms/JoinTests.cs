@@ -75,6 +75,16 @@ public sealed class JoinTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppF
     }
 
     [Fact]
+    public async Task The_broadcast_address_cannot_be_an_agent_id()
+    {
+        var swarm = await App.CreateSwarmAsync();
+        using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, new { joinCode = swarm.JoinCode, role = "worker", agentId = "*" });
+        var problem = await SwarmApi.EnsureProblemAsync(response, System.Net.HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Equal("agentId", (string?)problem["field"]);
+        Assert.Equal(["coordinator"], await App.MemberIdsAsync(swarm));
+    }
+
+    [Fact]
     public async Task Joining_with_a_taken_agent_id_answers_409_and_writes_nothing()
     {
         var swarm = await App.CreateSwarmAsync();
