@@ -45,6 +45,9 @@ public static class ProblemCatalog
     /// <summary>A stale lease id or fencing token.</summary>
     public static readonly ProblemType LeaseLost = new("lease_lost", 409, "The lease is no longer held");
 
+    /// <summary>The resource's state does not allow the change (e.g. cancelling a claimed task).</summary>
+    public static readonly ProblemType InvalidTransition = new("invalid_transition", 409, "The current state does not allow this change");
+
     /// <summary>A compare-and-set saw a different version.</summary>
     public static readonly ProblemType VersionConflict = new("version_conflict", 409, "The version has changed");
 
@@ -85,7 +88,7 @@ public static class ProblemCatalog
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotHolder, NotRecipient, NotOwner, NotFound, MethodNotAllowed,
-        LeaseLost, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
+        LeaseLost, InvalidTransition, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
         StorageThrottled, StorageUnavailable, InternalError,
     ];
 }

@@ -53,7 +53,7 @@ public sealed class LockDepartureHandler(LockService locks) : IMemberDepartureHa
 /// Timer: frees expired leases — locks now, task leases as they land — with their events. Bounded work per
 /// run; expiry is therefore never later than expiresAt + the schedule period (while under the bound).
 /// </summary>
-public sealed class SweepLeasesTrigger(SwarmDirectory directory, LockService locks) : ITriggerHandler
+public sealed class SweepLeasesTrigger(SwarmDirectory directory, LockService locks, Core.Tasks.TaskLeases tasks) : ITriggerHandler
 {
     /// <summary>Function name.</summary>
     public const string Name = "SweepLeases";
@@ -72,11 +72,13 @@ public sealed class SweepLeasesTrigger(SwarmDirectory directory, LockService loc
     {
         var swarms = 0;
         var freed = 0;
+        var expired = 0;
         await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
         {
             swarms++;
             freed += await locks.SweepExpiredAsync(swarmId, MaxLocksPerSwarm, cancellationToken);
+            expired += await tasks.ExpireAsync(swarmId, MaxLocksPerSwarm, cancellationToken);
         }
-        return [$"sweep-leases: {swarms} swarms, {freed} expired locks freed"];
+        return [$"sweep-leases: {swarms} swarms, {freed} expired locks freed, {expired} expired task leases ended"];
     }
 }
