@@ -35,6 +35,15 @@ public sealed class StorageCallCounter
 
     internal static void Restore(StorageCallScope? parent) => CurrentScope.Value = parent;
 
+    /// <summary>Records a transaction or conditional write that lost a race (an ETag conflict or a concurrent insert).</summary>
+    internal static void RecordConflict()
+    {
+        for (var scope = CurrentScope.Value; scope is not null; scope = scope.Parent)
+        {
+            scope.IncrementConflicts();
+        }
+    }
+
     internal HttpPipelinePolicy CreatePolicy() => new CountingPolicy(this);
 
     private sealed class CountingPolicy(StorageCallCounter counter) : HttpPipelineSynchronousPolicy
@@ -47,6 +56,7 @@ public sealed class StorageCallCounter
 public sealed class StorageCallScope : IDisposable
 {
     private long _calls;
+    private long _conflicts;
 
     internal StorageCallScope(StorageCallScope? parent) => Parent = parent;
 
@@ -55,7 +65,12 @@ public sealed class StorageCallScope : IDisposable
     /// <summary>Calls made in this scope so far.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
+    /// <summary>Writes in this scope that lost a race (412, or 409 on insert) and were retried or given up.</summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
     internal void Increment() => Interlocked.Increment(ref _calls);
+
+    internal void IncrementConflicts() => Interlocked.Increment(ref _conflicts);
 
     /// <inheritdoc />
     public void Dispose() => StorageCallCounter.Restore(Parent);

@@ -15,6 +15,10 @@ internal static class StorageErrors
             return new WriteResult(StorageOutcome.Succeeded, response.Headers.ETag ?? default);
         }
         var outcome = OutcomeOf(response.Status);
+        if (outcome is StorageOutcome.PreconditionFailed or StorageOutcome.AlreadyExists)
+        {
+            StorageCallCounter.RecordConflict();
+        }
         if (outcome is { } o && expected.Contains(o))
         {
             return new WriteResult(o, default, ReadErrorCode(response));

@@ -74,6 +74,7 @@ public static class CoordinationApp
                 context.Response.OnStarting(() =>
                 {
                     context.Response.Headers["X-Storage-Calls"] = scope.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    context.Response.Headers["X-Storage-Conflicts"] = scope.Conflicts.ToString(System.Globalization.CultureInfo.InvariantCulture);
                     return Task.CompletedTask;
                 });
                 await next(context);

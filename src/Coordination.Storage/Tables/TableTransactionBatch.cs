@@ -107,6 +107,10 @@ internal static partial class TableTransactionBatch
         var (code, message) = StorageErrors.TryParseError(failure.Body) ?? (null, null);
         var index = FailedIndexOf(message, failure.ContentId, operationCount);
         var outcome = StorageErrors.OutcomeOf(failure.Status);
+        if (outcome is StorageOutcome.PreconditionFailed or StorageOutcome.AlreadyExists)
+        {
+            StorageCallCounter.RecordConflict();
+        }
         if (outcome is not null && index is not null)
         {
             return new TableTransactionResult(index.Value, outcome.Value, code);

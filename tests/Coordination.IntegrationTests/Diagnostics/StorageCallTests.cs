@@ -57,6 +57,21 @@ public sealed class StorageCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_that_loses_a_race_is_reported_as_a_conflict()
+    {
+        await CallAsync(HttpMethod.Put, "state/raced", new { value = 1 });
+        using var stale = new HttpRequestMessage(HttpMethod.Put, $"api/swarms/{_swarm.SwarmId}/state/raced") { Content = JsonContent.Create(new { value = 2, ifVersion = 1 }) };
+        // Make this instance's cached ETag stale: another writer (the coordinator, through storage) moves the row on.
+        var table = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Coordination.Core.Storage.CoordinationStorage>(_app.Services).Table;
+        var row = await table.GetEntityAsync(_swarm.SwarmId, Coordination.Storage.Tables.TableKeyCodec.Compose("state", "raced"));
+        Assert.True((await table.UpdateEntityAsync(new Coordination.Storage.Tables.TableEntity(row!.PartitionKey, row.RowKey) { ["Touched"] = true }, row.ETag)).Succeeded);
+        using var response = await _agent.SendAsync(stale);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        Assert.Equal("1", response.Headers.GetValues("X-Storage-Conflicts").Single());
+        Assert.Equal(3, int.Parse(response.Headers.GetValues("X-Storage-Calls").Single(), System.Globalization.CultureInfo.InvariantCulture));   // stale try, read, write
+    }
+
+    [Fact]
     public async Task A_broadcast_is_one_call_and_a_heartbeat_two()
     {
         var (_, broadcast) = await CallAsync(HttpMethod.Post, "events", new { type = "counted" });
