@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Coordination.Core.Common;
 using Coordination.Storage.Queues;
 using Microsoft.Extensions.Logging;
 
@@ -11,7 +12,7 @@ namespace Coordination.Core.Events;
 /// queue for the DispatchSwarm trigger — at most one per swarm per <see cref="WakeInterval"/> from this
 /// process, because Azurite (and queue cost) degrade with many messages.
 /// </summary>
-public sealed class EventPump(EventSequencer sequencer, QueueClient wakeQueue, TimeProvider clock, ILogger<EventPump> logger)
+public sealed class EventPump
 {
     /// <summary>Minimum spacing of wake-up messages per swarm from one process.</summary>
     public static readonly TimeSpan WakeInterval = TimeSpan.FromSeconds(30);
@@ -19,85 +20,39 @@ public sealed class EventPump(EventSequencer sequencer, QueueClient wakeQueue, T
     /// <summary>Wake-ups become visible after this delay, when the in-process run has normally finished.</summary>
     public static readonly TimeSpan WakeDelay = TimeSpan.FromSeconds(5);
 
-    private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
+    private readonly CoalescingRunner _runner;
+    private readonly QueueClient _wakeQueue;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<EventPump> _logger;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _lastWakeUps = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the pump.</summary>
+    public EventPump(EventSequencer sequencer, QueueClient wakeQueue, TimeProvider clock, ILogger<EventPump> logger)
+    {
+        _runner = new CoalescingRunner(swarmId => sequencer.SequenceAsync(swarmId, CancellationToken.None), logger, "Sequencing");
+        _wakeQueue = wakeQueue;
+        _clock = clock;
+        _logger = logger;
+    }
 
     /// <summary>Schedules sequencing of the swarm's outbox; returns at once.</summary>
     public void Kick(string swarmId)
     {
-        var state = _states.GetOrAdd(swarmId, _ => new State());
-        lock (state)
-        {
-            if (state.Running is not null)
-            {
-                state.Again = true;
-            }
-            else
-            {
-                // Background work: it must not inherit the request's async-local context (storage call scopes, logging scopes).
-                using (ExecutionContext.SuppressFlow())
-                {
-                    state.Running = Task.Run(() => RunAsync(swarmId, state));
-                }
-            }
-        }
-        SendWakeUpIfDue(swarmId, state);
+        _runner.Kick(swarmId);
+        SendWakeUpIfDue(swarmId);
     }
 
     /// <summary>Waits for sequencing of everything this process kicked for the swarm so far.</summary>
-    public async Task FlushAsync(string swarmId, CancellationToken cancellationToken)
-    {
-        if (_states.TryGetValue(swarmId, out var state))
-        {
-            Task? running;
-            lock (state)
-            {
-                running = state.Running;
-            }
-            if (running is not null)
-            {
-                await running.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    public Task FlushAsync(string swarmId, CancellationToken cancellationToken) => _runner.FlushAsync(swarmId, cancellationToken);
 
-    private async Task RunAsync(string swarmId, State state)
+    private void SendWakeUpIfDue(string swarmId)
     {
-        while (true)
+        var now = _clock.GetUtcNow();
+        var last = _lastWakeUps.GetOrAdd(swarmId, DateTimeOffset.MinValue);
+        // The compare-and-swap lets exactly one of concurrent writers send the wake-up.
+        if (now - last < WakeInterval || !_lastWakeUps.TryUpdate(swarmId, now, last))
         {
-            lock (state)
-            {
-                state.Again = false;
-            }
-            try
-            {
-                await sequencer.SequenceAsync(swarmId, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                // The wake-up message and the timer pick it up later; nothing is lost, only delayed.
-                logger.LogWarning(e, "Sequencing {SwarmId} failed; the dispatch trigger will retry", swarmId);
-            }
-            lock (state)
-            {
-                if (!state.Again)
-                {
-                    state.Running = null;
-                    return;
-                }
-            }
-        }
-    }
-
-    private void SendWakeUpIfDue(string swarmId, State state)
-    {
-        var now = clock.GetUtcNow();
-        lock (state)
-        {
-            if (now - state.LastWakeUp < WakeInterval)
-            {
-                return;
-            }
-            state.LastWakeUp = now;
+            return;
         }
         using (ExecutionContext.SuppressFlow())
         {
@@ -109,19 +64,12 @@ public sealed class EventPump(EventSequencer sequencer, QueueClient wakeQueue, T
     {
         try
         {
-            await wakeQueue.SendMessageAsync(WakeUp.Serialize(swarmId), visibilityDelay: WakeDelay, timeToLive: TimeSpan.FromHours(1)).ConfigureAwait(false);
+            await _wakeQueue.SendMessageAsync(WakeUp.Serialize(swarmId), visibilityDelay: WakeDelay, timeToLive: TimeSpan.FromHours(1)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "Could not queue a wake-up for {SwarmId}; the SequenceOutbox timer covers it", swarmId);
+            _logger.LogWarning(e, "Could not queue a wake-up for {SwarmId}; the SequenceOutbox timer covers it", swarmId);
         }
-    }
-
-    private sealed class State
-    {
-        public Task? Running;
-        public bool Again;
-        public DateTimeOffset LastWakeUp = DateTimeOffset.MinValue;
     }
 }
 

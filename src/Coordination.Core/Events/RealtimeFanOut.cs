@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using Coordination.Core.Common;
 using Coordination.Core.Messaging;
 using Coordination.Storage;
 using Coordination.Storage.Tables;
@@ -20,8 +21,22 @@ namespace Coordination.Core.Events;
 /// DispatchSwarm wake-up, the SequenceOutbox timer). Without Web PubSub configured this does nothing: SSE and polling
 /// remain, and that is not an error.
 /// </summary>
-public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? client, ILogger<RealtimeFanOut> logger)
+public sealed class RealtimeFanOut
 {
+    private readonly TableClient table;
+    private readonly WebPubSubServiceClient? client;
+    private readonly ILogger<RealtimeFanOut> logger;
+    private readonly CoalescingRunner runner;
+
+    /// <summary>Creates the fan-out; <paramref name="client"/> is null when Web PubSub is not configured.</summary>
+    public RealtimeFanOut(TableClient table, WebPubSubServiceClient? client, ILogger<RealtimeFanOut> logger)
+    {
+        this.table = table;
+        this.client = client;
+        this.logger = logger;
+        runner = new CoalescingRunner(swarmId => DispatchAsync(swarmId, CancellationToken.None), logger, "Real-time fan-out");
+    }
+
     /// <summary>RowKey of the fan-out cursor.</summary>
     public const string CursorKey = "meta|fanout";
 
@@ -37,7 +52,7 @@ public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? cl
     /// <summary>Web PubSub messages are limited to 1 MB; batches stay well below.</summary>
     private const int MaxBatchBytes = 512 * 1024;
 
-    private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
     /// <summary>True when Web PubSub is configured.</summary>
     public bool Enabled => client is not null;
@@ -58,16 +73,7 @@ public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? cl
         {
             return;
         }
-        var state = _states.GetOrAdd(swarmId, _ => new State());
-        lock (state)
-        {
-            if (state.Running is not null)
-            {
-                state.Again = true;
-                return;
-            }
-            state.Running = Task.Run(() => RunAsync(swarmId, state));
-        }
+        runner.Kick(swarmId);
     }
 
     /// <summary>Publishes what the swarm's cursor has not covered yet (bounded); returns the events sent. Never throws for send failures.</summary>
@@ -77,8 +83,8 @@ public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? cl
         {
             return 0;
         }
-        var state = _states.GetOrAdd(swarmId, _ => new State());
-        await state.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var gate = _gates.GetOrAdd(swarmId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var sent = 0;
@@ -100,34 +106,7 @@ public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? cl
         }
         finally
         {
-            state.Gate.Release();
-        }
-    }
-
-    private async Task RunAsync(string swarmId, State state)
-    {
-        while (true)
-        {
-            lock (state)
-            {
-                state.Again = false;
-            }
-            try
-            {
-                await DispatchAsync(swarmId, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Real-time fan-out of {SwarmId} failed; the dispatch path retries it", swarmId);
-            }
-            lock (state)
-            {
-                if (!state.Again)
-                {
-                    state.Running = null;
-                    return;
-                }
-            }
+            gate.Release();
         }
     }
 
@@ -204,10 +183,4 @@ public sealed class RealtimeFanOut(TableClient table, WebPubSubServiceClient? cl
 
     private static BinaryData Serialize(IReadOnlyList<SwarmEvent> events) => BinaryData.FromString(JsonSerializer.Serialize(events, EventJson.Options));
 
-    private sealed class State
-    {
-        public readonly SemaphoreSlim Gate = new(1, 1);
-        public Task? Running;
-        public bool Again;
-    }
 }
