@@ -301,7 +301,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
 
     private static ProblemException InvalidTransition(string taskId, TaskStatus status, string what) =>
         new(ProblemCatalog.InvalidTransition, $"Task '{taskId}' is {TaskRows.StatusText(status)}: {what} is not allowed.",
-            new Dictionary<string, object?> { ["status"] = TaskRows.StatusText(status) });
+            new Dictionary<string, object?> { ["taskStatus"] = TaskRows.StatusText(status) });
 
     private static string EncodeCursor(string token) => Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

@@ -60,6 +60,35 @@ public sealed class TaskAdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reassigning_a_claimed_task_needs_force_which_ends_the_holders_lease_and_queues_it_for_the_assignee()
+    {
+        var (swarm, coordinator, x, y) = await SetUpAsync();
+        var task = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "contested" });
+        var held = Assert.Single(await y.ClaimAsync(swarm));
+        using (var refused = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}/reassign", new { assignedTo = "agent-x" }))
+        {
+            await SwarmApi.EnsureProblemAsync(refused, HttpStatusCode.Conflict, "invalid_transition");
+        }
+        Assert.Equal("claimed", (string?)(await coordinator.GetTaskAsync(swarm, (string)task["taskId"]!))["status"]);
+
+        var moved = await ReassignAsync(swarm, coordinator, task, new { assignedTo = "agent-x", force = true });
+        Assert.Equal("pending", (string?)moved["status"]);
+        Assert.Equal("agent-x", (string?)moved["assignedTo"]);
+        Assert.Null(moved["owner"]);
+        using (var stale = await y.ActAsync(swarm, held, "complete"))
+        {
+            await SwarmApi.EnsureProblemAsync(stale, HttpStatusCode.Conflict, "lease_lost");
+        }
+        Assert.Empty(await y.ClaimAsync(swarm));
+        var taken = Assert.Single(await x.ClaimAsync(swarm));
+        Assert.Equal(2, (int)taken["attempts"]!);
+        Assert.Equal((long)held["fencingToken"]! + 1, (long)taken["fencingToken"]!);
+        var released = Assert.Single(await _app.ReadAllEventsAsync(swarm, "task.released"));
+        Assert.Equal("reassigned", (string?)released["data"]!["reason"]);
+        Assert.Equal("agent-y", (string?)released["data"]!["owner"]);
+    }
+
+    [Fact]
     public async Task Pending_blocked_and_completed_tasks_can_be_deleted_and_are_gone_for_good()
     {
         var (swarm, coordinator, x, _) = await SetUpAsync();
@@ -84,6 +113,37 @@ public sealed class TaskAdminTests : IAsyncLifetime
         var deleted = (await _app.ReadAllEventsAsync(swarm, "task.deleted")).Select(e => (string?)e["data"]!["status"]).ToList();
         Assert.Equal(["pending", "blocked", "completed"], deleted);
         Assert.Equal(1, (int)JsonNode.Parse(await x.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!["total"]!);
+    }
+
+    [Fact]
+    public async Task A_claimed_task_is_deleted_only_by_a_coordinator_with_force_and_its_holder_then_finds_it_gone()
+    {
+        var (swarm, coordinator, x, _) = await SetUpAsync();
+        var task = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "in progress" });
+        var held = Assert.Single(await x.ClaimAsync(swarm));
+        var url = $"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}";
+        using (var plain = await x.DeleteAsync(url))
+        {
+            await SwarmApi.EnsureProblemAsync(plain, HttpStatusCode.Conflict, "invalid_transition");
+        }
+        using (var workerForce = await x.DeleteAsync(url + "?force=true"))
+        {
+            await SwarmApi.EnsureProblemAsync(workerForce, HttpStatusCode.Forbidden, "forbidden_role");
+        }
+        using (var coordinatorPlain = await coordinator.DeleteAsync(url))
+        {
+            await SwarmApi.EnsureProblemAsync(coordinatorPlain, HttpStatusCode.Conflict, "invalid_transition");
+        }
+        using (var forced = await coordinator.DeleteAsync(url + "?force=true"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, forced.StatusCode);
+        }
+        using (var complete = await x.ActAsync(swarm, held, "complete"))
+        {
+            await SwarmApi.EnsureProblemAsync(complete, HttpStatusCode.NotFound, "not_found");
+        }
+        Assert.Equal("claimed", (string?)Assert.Single(await _app.ReadAllEventsAsync(swarm, "task.deleted"))["data"]!["status"]);
+        Assert.Empty(await x.ClaimAsync(swarm));
     }
 
     [Fact]

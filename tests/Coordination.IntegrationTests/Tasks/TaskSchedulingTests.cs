@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using Coordination.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,5 +38,29 @@ public sealed class TaskSchedulingTests : IAsyncLifetime
         var finished = await Task.WhenAny(waiting, Task.Delay(TimeSpan.FromSeconds(10)));
         Assert.Same(waiting, finished);
         Assert.Equal((string?)task["taskId"], (string?)Assert.Single(await waiting)["taskId"]);
+    }
+
+    [Fact]
+    public async Task Only_a_pending_or_blocked_task_can_be_cancelled_and_only_a_cancelled_one_un_cancelled()
+    {
+        var (swarm, coordinator, worker) = await SetUpAsync();
+        var task = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "busy" });
+        var claimed = Assert.Single(await worker.ClaimAsync(swarm));
+        using (var cancel = await coordinator.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}", new { status = "cancelled" }))
+        {
+            var problem = await SwarmApi.EnsureProblemAsync(cancel, HttpStatusCode.Conflict, "invalid_transition");
+            Assert.Equal("claimed", (string?)problem["taskStatus"]);   // not "status": that member is the HTTP status
+        }
+        using (var toBlocked = await coordinator.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}", new { status = "completed" }))
+        {
+            await SwarmApi.EnsureProblemAsync(toBlocked, HttpStatusCode.Conflict, "invalid_transition");
+        }
+        using (var byWorker = await worker.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}", new { title = "mine now" }))
+        {
+            await SwarmApi.EnsureProblemAsync(byWorker, HttpStatusCode.Forbidden, "forbidden_role");
+        }
+        Assert.Equal("busy", (string?)(await worker.GetTaskAsync(swarm, (string)task["taskId"]!))["title"]);
+        using var done = await worker.ActAsync(swarm, claimed, "complete");
+        await SwarmApi.EnsureAsync(done, HttpStatusCode.OK);
     }
 }
