@@ -4,6 +4,7 @@ using Coordination.Core.Configuration;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
 using Coordination.Core.Problems;
+using Coordination.Storage;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Tasks;
@@ -52,97 +53,100 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     }
 
     /// <summary>Completes the task with a result; dependents whose last dependency this was become claimable in the same transaction.</summary>
-    public async Task<TaskView> CompleteAsync(string swarmId, Caller caller, string taskId, CompleteTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        if (TaskRows.StatusOf(row) == TaskStatus.Completed && request.LeaseId is not null && row.GetString("LeaseId") == request.LeaseId)
+    public Task<TaskView> CompleteAsync(string swarmId, Caller caller, string taskId, CompleteTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            return TaskRows.ToView(row);   // a repeated complete of the same lease
-        }
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
-        var result = Validation.Payload(request.Result, "result", TaskService.PayloadLimit);
-        var now = clock.GetUtcNow();
-        var done = Merge(row, now, TaskStatus.Completed);
-        StoredJson.Write(done, "Result", result);
-        done["CompletedAt"] = now;
-        var actions = new List<TableTransactionAction>
-        {
-            TableTransactionAction.Merge(done, row.ETag),
-            TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All),
-            events.Append(swarmId, PendingEvent.Of("task.completed", taskId, new { taskId, owner = row.GetString("Owner"), attempt = row.GetInt32("Attempts") }, caller.Actor)),
-        };
-        var unblocked = await UnblockDependentsAsync(swarmId, row, now, caller.Actor, actions, cancellationToken).ConfigureAwait(false);
-        var outcome = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-        if (!outcome.Succeeded)
-        {
-            throw LeaseLost(taskId, "it changed while completing (expired, released or completed by another call)");
-        }
-        Committed(swarmId, unblocked > 0);
-        return TaskRows.ToView(Apply(row, done));
-    }
+            if (TaskRows.StatusOf(row) == TaskStatus.Completed && request.LeaseId is not null && row.GetString("LeaseId") == request.LeaseId)
+            {
+                return TaskRows.ToView(row);   // a repeated complete of the same lease
+            }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
+            var result = Validation.Payload(request.Result, "result", TaskService.PayloadLimit);
+            var now = clock.GetUtcNow();
+            var done = Merge(row, now, TaskStatus.Completed);
+            StoredJson.Write(done, "Result", result);
+            done["CompletedAt"] = now;
+            var actions = new List<TableTransactionAction>
+            {
+                TableTransactionAction.Merge(done, row.ETag),
+                TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All),
+                events.Append(swarmId, PendingEvent.Of("task.completed", taskId, new { taskId, owner = row.GetString("Owner"), attempt = row.GetInt32("Attempts") }, caller.Actor)),
+            };
+            var unblocked = await UnblockDependentsAsync(swarmId, row, now, caller.Actor, actions, ct).ConfigureAwait(false);
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, taskId, "it changed while completing (expired, released or completed by another call)");
+            }
+            Committed(swarmId, unblocked > 0);
+            return TaskRows.ToView(Apply(row, done));
+        }, cancellationToken);
 
     /// <summary>Fails the attempt: back to pending while attempts remain (retryable), else dead-lettered; non-retryable is failed for good.</summary>
-    public async Task<TaskView> FailAsync(string swarmId, Caller caller, string taskId, FailTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
-        var error = Validation.OptionalText(request.Error, "error", 4000) ?? "failed";
-        var attempts = row.GetInt32("Attempts") ?? 0;
-        var next = !request.Retryable ? TaskStatus.Failed : attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
-        var (merged, actions) = EndLease(swarmId, row, next, caller.Actor, "task.failed",
-            new { taskId, owner = row.GetString("Owner"), attempt = attempts, error, retryable = request.Retryable, next = TaskRows.StatusText(next) });
-        merged["LastError"] = error;
-        if (!(await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded)
+    public Task<TaskView> FailAsync(string swarmId, Caller caller, string taskId, FailTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            throw LeaseLost(taskId, "it changed while failing");
-        }
-        Committed(swarmId, next == TaskStatus.Pending);
-        return TaskRows.ToView(Apply(row, merged));
-    }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
+            var error = Validation.OptionalText(request.Error, "error", 4000) ?? "failed";
+            var attempts = row.GetInt32("Attempts") ?? 0;
+            var next = !request.Retryable ? TaskStatus.Failed : attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
+            var (merged, actions) = EndLease(swarmId, row, next, caller.Actor, "task.failed",
+                new { taskId, owner = row.GetString("Owner"), attempt = attempts, error, retryable = request.Retryable, next = TaskRows.StatusText(next) });
+            merged["LastError"] = error;
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, taskId, "it changed while failing");
+            }
+            Committed(swarmId, next == TaskStatus.Pending);
+            return TaskRows.ToView(Apply(row, merged));
+        }, cancellationToken);
 
     /// <summary>Gives the task back to the queue (the attempt still counts).</summary>
-    public async Task<TaskView> ReleaseAsync(string swarmId, Caller caller, string taskId, ReleaseTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
-        var reason = Validation.OptionalText(request.Reason, "reason", 1000);
-        var (merged, actions) = EndLease(swarmId, row, TaskStatus.Pending, caller.Actor, "task.released", new { taskId, owner = row.GetString("Owner"), reason });
-        if (!(await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded)
+    public Task<TaskView> ReleaseAsync(string swarmId, Caller caller, string taskId, ReleaseTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            throw LeaseLost(taskId, "it changed while releasing");
-        }
-        Committed(swarmId, true);
-        return TaskRows.ToView(Apply(row, merged));
-    }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
+            var reason = Validation.OptionalText(request.Reason, "reason", 1000);
+            var (merged, actions) = EndLease(swarmId, row, TaskStatus.Pending, caller.Actor, "task.released", new { taskId, owner = row.GetString("Owner"), reason });
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, taskId, "it changed while releasing");
+            }
+            Committed(swarmId, true);
+            return TaskRows.ToView(Apply(row, merged));
+        }, cancellationToken);
 
     /// <summary>Extends the lease from now.</summary>
-    public async Task<TaskView> RenewAsync(string swarmId, Caller caller, string taskId, RenewTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, force: false);
-        var lease = TimeSpan.FromSeconds(request.LeaseSeconds is { } s ? Validation.InRange(s, "leaseSeconds", 5, 3600) : row.GetInt32("LeaseSeconds") ?? 300);
-        var now = clock.GetUtcNow();
-        var oldKey = TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId);
-        var renewed = Merge(row, now, TaskStatus.Claimed);
-        renewed["LeaseExpiresAt"] = now + lease;
-        var leaseRow = LeaseRow(row, now + lease);
-        var actions = new List<TableTransactionAction>
+    public Task<TaskView> RenewAsync(string swarmId, Caller caller, string taskId, RenewTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            TableTransactionAction.Merge(renewed, row.ETag),
-            TableTransactionAction.Add(leaseRow),
-            events.Append(swarmId, PendingEvent.Of("task.renewed", taskId, new { taskId, leaseExpiresAt = now + lease }, caller.Actor)),
-        };
-        if (oldKey != leaseRow.RowKey)
-        {
-            actions.Add(TableTransactionAction.Delete(swarmId, oldKey, ETag.All));
-        }
-        if (!(await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded)
-        {
-            throw LeaseLost(taskId, "it changed while renewing");
-        }
-        Committed(swarmId, false);
-        return TaskRows.ToView(Apply(row, renewed));
-    }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, force: false);
+            var lease = TimeSpan.FromSeconds(request.LeaseSeconds is { } s ? Validation.InRange(s, "leaseSeconds", 5, 3600) : row.GetInt32("LeaseSeconds") ?? 300);
+            var now = clock.GetUtcNow();
+            var oldKey = TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId);
+            var renewed = Merge(row, now, TaskStatus.Claimed);
+            renewed["LeaseExpiresAt"] = now + lease;
+            var leaseRow = LeaseRow(row, now + lease);
+            var actions = new List<TableTransactionAction>
+            {
+                TableTransactionAction.Merge(renewed, row.ETag),
+                TableTransactionAction.Add(leaseRow),
+                events.Append(swarmId, PendingEvent.Of("task.renewed", taskId, new { taskId, leaseExpiresAt = now + lease }, caller.Actor)),
+            };
+            if (oldKey != leaseRow.RowKey)
+            {
+                actions.Add(TableTransactionAction.Delete(swarmId, oldKey, ETag.All));
+            }
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, taskId, "it changed while renewing");
+            }
+            Committed(swarmId, false);
+            return TaskRows.ToView(Apply(row, renewed));
+        }, cancellationToken);
 
     /// <summary>Ends expired leases of one swarm (at most <paramref name="max"/>): back to pending, or dead-lettered when out of attempts.</summary>
     public async Task<int> ExpireAsync(string swarmId, int max, CancellationToken cancellationToken)
@@ -341,6 +345,20 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
         }
         return unblocked;
     }
+
+    /// <summary>
+    /// A holder's operation (complete, fail, release, renew): read the task, check the lease, write under the task
+    /// row's ETag. The ETag also changes for writes that leave the lease alone — a coordinator's edit, a dependent
+    /// registering itself, a reassignment to the holder — so a write that lost such a race is decided again on a
+    /// fresh read rather than answered with a lease_lost the holder would act on (dropping its result). When the
+    /// lease really was lost, the fresh read says so through <see cref="EnsureHolder"/>.
+    /// </summary>
+    private Task<TaskView> AsHolderAsync(string swarmId, string taskId, Func<TableEntity, CancellationToken, Task<TaskView?>> attempt, CancellationToken cancellationToken) =>
+        OptimisticRetry.RunAsync(async ct => await attempt(await ReadTaskAsync(swarmId, taskId, ct).ConfigureAwait(false), ct).ConfigureAwait(false), $"task '{taskId}'", cancellationToken);
+
+    /// <summary>Null (decide again) when a row this transaction read changed meanwhile; any other failure means the lease is gone.</summary>
+    private static TaskView? LostRace(TableTransactionResult outcome, string taskId, string why) =>
+        outcome.Outcome == StorageOutcome.PreconditionFailed ? null : throw LeaseLost(taskId, why);
 
     private async Task<TableEntity> ReadTaskAsync(string swarmId, string taskId, CancellationToken cancellationToken) =>
         (TaskService.IsTaskId(taskId) ? await table.GetEntityAsync(swarmId, TaskRows.TaskKey(taskId), cancellationToken: cancellationToken).ConfigureAwait(false) : null)

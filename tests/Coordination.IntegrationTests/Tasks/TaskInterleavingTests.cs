@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using Coordination.IntegrationTests.Infrastructure;
+
+namespace Coordination.IntegrationTests.Tasks;
+
+/// <summary>
+/// Races between two task operations, played in a fixed order: a <see cref="StorageGate"/> holds one operation's
+/// transaction while the other commits, then lets it go. Each test names the interleaving it pins down.
+/// </summary>
+public sealed class TaskInterleavingTests : IAsyncLifetime
+{
+    private readonly StorageGate _gate = new();
+    private RunningApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await RunningApp.StartAsync(configureServices: _gate.Install);
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task A_complete_that_races_a_new_dependent_still_completes_and_unblocks_it()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var coordinator = _app.ClientFor(swarm.CoordinatorToken);
+        using var worker = _app.ClientFor(await _app.JoinAsync(swarm, "worker"));
+        var first = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "first" });
+        var claimed = Assert.Single(await worker.ClaimAsync(swarm));
+
+        // The complete has read the task (no dependents yet); a dependent registers itself before the complete commits.
+        using var hold = _gate.HoldNextTransaction("task.completed", (string)first["taskId"]!);
+        var completing = worker.ActAsync(swarm, claimed, "complete", new { leaseId = (string?)claimed["leaseId"], result = new { ok = true } });
+        await hold.Reached;
+        var dependent = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "then", dependencies = new[] { (string)first["taskId"]! } });
+        Assert.Equal("blocked", (string?)dependent["status"]);
+        hold.Release();
+
+        using (var completed = await completing)
+        {
+            // The lease was never lost: the holder must not be told so (it would throw its result away).
+            Assert.Equal("completed", (string?)(await SwarmApi.EnsureAsync(completed, HttpStatusCode.OK))["status"]);
+        }
+        Assert.Equal("pending", (string?)(await coordinator.GetTaskAsync(swarm, (string)dependent["taskId"]!))["status"]);
+        Assert.Equal("then", (string?)Assert.Single(await worker.ClaimAsync(swarm))["title"]);
+        Assert.Single(await _app.ReadAllEventsAsync(swarm, "task.completed"));
+    }
+
+    [Fact]
+    public async Task A_renew_fail_or_release_that_races_a_coordinator_edit_keeps_the_lease()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var coordinator = _app.ClientFor(swarm.CoordinatorToken);
+        using var worker = _app.ClientFor(await _app.JoinAsync(swarm, "worker"));
+        foreach (var (action, eventType, status) in new[] { ("renew", "task.renewed", "claimed"), ("fail", "task.failed", "pending"), ("release", "task.released", "pending") })
+        {
+            var task = await coordinator.CreateTaskAsync(swarm, new { type = action, title = action });
+            var claimed = Assert.Single(await worker.ClaimAsync(swarm, new { types = new[] { action } }));
+            using var hold = _gate.HoldNextTransaction(eventType, (string)task["taskId"]!);
+            var acting = worker.ActAsync(swarm, claimed, action, new { leaseId = (string?)claimed["leaseId"] });
+            await hold.Reached;
+            using (var edit = await coordinator.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}", new { title = $"{action} (edited)" }))
+            {
+                await SwarmApi.EnsureAsync(edit, HttpStatusCode.OK);
+            }
+            hold.Release();
+            using var acted = await acting;
+            var view = await SwarmApi.EnsureAsync(acted, HttpStatusCode.OK);
+            Assert.Equal(status, (string?)view["status"]);
+            Assert.Equal($"{action} (edited)", (string?)view["title"]);
+        }
+    }
+
+}
