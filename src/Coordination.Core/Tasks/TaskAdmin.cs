@@ -149,11 +149,11 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
             {
                 throw InvalidTransition(taskId, TaskStatus.Claimed, $"reassignment while {row.GetString("Owner")} holds it (use force=true)");
             }
-            if (!await leases.ForceBackAsync(swarmId, row, "reassigned", caller.Actor, cancellationToken).ConfigureAwait(false))
-            {
-                throw new ProblemException(ProblemCatalog.Contention, $"Task '{taskId}' changed while being reassigned; retry.");
-            }
-            row = await tasks.ReadAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
+            // One transaction: ending the lease and assigning apart would leave the task claimable by anyone in between.
+            var (after, actions) = leases.ForceBackActions(swarmId, row, "reassigned", caller.Actor, merged => merged["AssignedTo"] = assignee);
+            actions.Add(ReassignedEvent(swarmId, taskId, assignee, caller.Actor));
+            await CommitAsync(swarmId, taskId, actions, TaskRows.StatusOf(after) == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
+            return TaskRows.ToView(after);
         }
         return await AssignAsync(swarmId, row, assignee, caller.Actor, cancellationToken).ConfigureAwait(false);
     }
@@ -256,10 +256,13 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         var after = TaskLeases.Apply(row, update);
         var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
         actions.AddRange(MoveReadyRow(row, status, after, status, now));
-        actions.Add(events.Append(swarmId, PendingEvent.Of("task.reassigned", taskId, new { taskId, assignedTo = assignee.Length == 0 ? null : assignee }, actor)));
+        actions.Add(ReassignedEvent(swarmId, taskId, assignee, actor));
         await CommitAsync(swarmId, taskId, actions, status == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
         return TaskRows.ToView(after);
     }
+
+    private TableTransactionAction ReassignedEvent(string swarmId, string taskId, string assignee, string actor) =>
+        events.Append(swarmId, PendingEvent.Of("task.reassigned", taskId, new { taskId, assignedTo = assignee.Length == 0 ? null : assignee }, actor));
 
     /// <summary>Keeps the ready row a copy of the task: removed when the task leaves pending, rewritten when it stays or becomes pending.</summary>
     private static IEnumerable<TableTransactionAction> MoveReadyRow(TableEntity before, TaskStatus statusBefore, TableEntity after, TaskStatus statusAfter, DateTimeOffset now)

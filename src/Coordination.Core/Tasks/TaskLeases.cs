@@ -170,15 +170,26 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     /// <summary>Ends a lease whatever its state (a departing member, a recovery): pending, or dead-lettered when out of attempts.</summary>
     internal async Task<bool> ForceBackAsync(string swarmId, TableEntity row, string reason, string actor, CancellationToken cancellationToken)
     {
-        var attempts = row.GetInt32("Attempts") ?? 0;
-        var next = attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
-        var (_, actions) = EndLease(swarmId, row, next, actor, "task.released", new { taskId = row.GetString("TaskId"), owner = row.GetString("Owner"), reason });
+        var (after, actions) = ForceBackActions(swarmId, row, reason, actor);
         var ok = (await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded;
         if (ok)
         {
-            Committed(swarmId, next == TaskStatus.Pending);
+            Committed(swarmId, TaskRows.StatusOf(after) == TaskStatus.Pending);
         }
         return ok;
+    }
+
+    /// <summary>
+    /// The writes of <see cref="ForceBackAsync"/> for a caller that adds its own to the same transaction;
+    /// <paramref name="adjust"/> changes the task row (and so its ready row) before they are built.
+    /// Returns the task row as it will be.
+    /// </summary>
+    internal (TableEntity After, List<TableTransactionAction> Actions) ForceBackActions(string swarmId, TableEntity row, string reason, string actor, Action<TableEntity>? adjust = null)
+    {
+        var attempts = row.GetInt32("Attempts") ?? 0;
+        var next = attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
+        var (merged, actions) = EndLease(swarmId, row, next, actor, "task.released", new { taskId = row.GetString("TaskId"), owner = row.GetString("Owner"), reason }, adjust: adjust);
+        return (Apply(row, merged), actions);
     }
 
     private async Task<IReadOnlyList<TaskView>> TryClaimAsync(string swarmId, Caller caller, IReadOnlyList<string> types, int count, TimeSpan lease, CancellationToken cancellationToken)
@@ -297,14 +308,17 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
 
     /// <summary>
     /// The end of a lease: the task row under its ETag, the lease row gone, a ready row when it goes back to
-    /// pending, its event, and <c>task.dead_lettered</c> when it ran out of attempts.
+    /// pending, its event, and <c>task.dead_lettered</c> when it ran out of attempts. <paramref name="adjust"/>
+    /// adds changes to the task row before the ready row is copied from it.
     /// </summary>
-    private (TableEntity Merged, List<TableTransactionAction> Actions) EndLease(string swarmId, TableEntity row, TaskStatus next, string actor, string type, object data, ETag? leaseETag = null)
+    private (TableEntity Merged, List<TableTransactionAction> Actions) EndLease(string swarmId, TableEntity row, TaskStatus next, string actor, string type, object data,
+        ETag? leaseETag = null, Action<TableEntity>? adjust = null)
     {
         var now = clock.GetUtcNow();
         var taskId = row.GetString("TaskId")!;
         var merged = Merge(row, now, next);
         merged["Owner"] = string.Empty;
+        adjust?.Invoke(merged);
         var actions = new List<TableTransactionAction>
         {
             TableTransactionAction.Merge(merged, row.ETag),

@@ -69,4 +69,33 @@ public sealed class TaskInterleavingTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_forced_reassignment_hands_the_task_to_the_new_assignee_with_no_window_for_another_claimer()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var coordinator = _app.ClientFor(swarm.CoordinatorToken);
+        using var holder = _app.ClientFor(await _app.JoinAsync(swarm, "agent-y"));
+        using var bystander = _app.ClientFor(await _app.JoinAsync(swarm, "agent-z"));
+        using var assignee = _app.ClientFor(await _app.JoinAsync(swarm, "agent-x"));
+        var task = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "moving" });
+        var held = Assert.Single(await holder.ClaimAsync(swarm));
+
+        using var hold = _gate.HoldNextTransaction("task.reassigned", (string)task["taskId"]!);
+        var reassigning = coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}/reassign", new { assignedTo = "agent-x", force = true });
+        await hold.Reached;
+        // While the reassignment is in flight, neither a bystander nor the holder may pick the task up.
+        Assert.Empty(await bystander.ClaimAsync(swarm));
+        Assert.Empty(await holder.ClaimAsync(swarm));
+        hold.Release();
+        using (var reassigned = await reassigning)
+        {
+            var view = await SwarmApi.EnsureAsync(reassigned, HttpStatusCode.OK);
+            Assert.Equal("pending", (string?)view["status"]);
+            Assert.Equal("agent-x", (string?)view["assignedTo"]);
+        }
+        Assert.Empty(await bystander.ClaimAsync(swarm));
+        Assert.Equal((string?)task["taskId"], (string?)Assert.Single(await assignee.ClaimAsync(swarm))["taskId"]);
+        using var stale = await holder.ActAsync(swarm, held, "complete");
+        await SwarmApi.EnsureProblemAsync(stale, HttpStatusCode.Conflict, "lease_lost");
+    }
 }
