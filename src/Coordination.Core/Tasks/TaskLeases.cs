@@ -266,8 +266,9 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
                 {
                     await TryExpireAsync(swarmId, lease, cancellationToken).ConfigureAwait(false);   // out of attempts: dead-letter, not steal
                 }
-                else
+                else if (MayClaim(task, caller))
                 {
+                    // Checked on the task row: the lease row's AssignedTo is a copy from claim time, blind to a reassignment since.
                     stealable.Add((task, lease));
                 }
             }
@@ -278,6 +279,8 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
         }
         return stealable;
     }
+
+    private static bool MayClaim(TableEntity task, Caller caller) => task.GetString("AssignedTo") is null or "" || task.GetString("AssignedTo") == caller.AgentId;
 
     private static string Eligible(Caller caller, IReadOnlyList<string> types)
     {

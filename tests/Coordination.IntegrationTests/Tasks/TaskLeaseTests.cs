@@ -108,4 +108,21 @@ public sealed class TaskLeaseTests : IAsyncLifetime
         Assert.Equal("count", (string?)(await SwarmApi.EnsureProblemAsync(tooMany, HttpStatusCode.BadRequest, "validation_failed"))["field"]);
     }
 
+    [Fact]
+    public async Task An_expired_lease_is_stolen_only_by_an_agent_the_task_is_assigned_to()
+    {
+        var (swarm, coordinator, a, b) = await SetUpAsync();
+        var task = await a.CreateTaskAsync(swarm, new { type = "job", title = "pinned" });
+        var first = Assert.Single(await a.ClaimAsync(swarm, new { leaseSeconds = 5 }));
+        // Pinned to its holder while claimed: only agent-a may have it from now on.
+        using (var pin = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}/reassign", new { assignedTo = "agent-a" }))
+        {
+            Assert.Equal("claimed", (string?)(await SwarmApi.EnsureAsync(pin, HttpStatusCode.OK))["status"]);
+        }
+        _clock.Advance(TimeSpan.FromSeconds(10));   // expired; no sweep has run
+        Assert.Empty(await b.ClaimAsync(swarm));
+        var stolen = Assert.Single(await a.ClaimAsync(swarm));
+        Assert.Equal((long)first["fencingToken"]! + 1, (long)stolen["fencingToken"]!);
+        Assert.Equal("agent-a", (string?)stolen["owner"]);
+    }
 }
