@@ -91,8 +91,8 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var attempts = row.GetInt32("Attempts") ?? 0;
             var next = !request.Retryable ? TaskStatus.Failed : attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
             var (merged, actions) = EndLease(swarmId, row, next, caller.Actor, "task.failed",
-                new { taskId, owner = row.GetString("Owner"), attempt = attempts, error, retryable = request.Retryable, next = TaskRows.StatusText(next) });
-            merged["LastError"] = error;
+                new { taskId, owner = row.GetString("Owner"), attempt = attempts, error, retryable = request.Retryable, next = TaskRows.StatusText(next) },
+                adjust: m => m["LastError"] = error);
             var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (!outcome.Succeeded)
             {

@@ -109,6 +109,21 @@ public sealed class TaskLeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_retried_task_shows_its_last_error_when_claimed_again()
+    {
+        var (swarm, _, a, b) = await SetUpAsync();
+        await a.CreateTaskAsync(swarm, new { type = "flaky", title = "flaky" });
+        var first = Assert.Single(await a.ClaimAsync(swarm));
+        using (var fail = await a.ActAsync(swarm, first, "fail", new { leaseId = (string?)first["leaseId"], error = "disk full" }))
+        {
+            Assert.Equal("disk full", (string?)(await SwarmApi.EnsureAsync(fail, HttpStatusCode.OK))["lastError"]);
+        }
+        var second = Assert.Single(await b.ClaimAsync(swarm));
+        Assert.Equal("disk full", (string?)second["lastError"]);   // the claim answers from the ready row: it must be a full copy
+        Assert.Equal("disk full", (string?)(await b.GetTaskAsync(swarm, (string)second["taskId"]!))["lastError"]);
+    }
+
+    [Fact]
     public async Task An_expired_lease_is_stolen_only_by_an_agent_the_task_is_assigned_to()
     {
         var (swarm, coordinator, a, b) = await SetUpAsync();
