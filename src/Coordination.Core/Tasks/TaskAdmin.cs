@@ -274,7 +274,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         }
         if (statusAfter == TaskStatus.Pending)
         {
-            var readyAt = statusBefore == TaskStatus.Pending ? before.GetDateTimeOffset("ReadyAt")!.Value : now;
+            var readyAt = statusBefore == TaskStatus.Pending ? before.GetDateTimeOffset("ReadyAt")!.Value : TaskRows.ReadyTime(before, now);
             after["ReadyAt"] = readyAt;
             yield return TableTransactionAction.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId)));
         }

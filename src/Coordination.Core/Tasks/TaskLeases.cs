@@ -351,10 +351,11 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var update = new TableEntity(swarmId, dependent.RowKey) { ["Remaining"] = remaining, ["UpdatedAt"] = now };
             if (remaining == 0)
             {
+                var readyAt = TaskRows.ReadyTime(dependent, now);
                 update["Status"] = TaskRows.StatusText(TaskStatus.Pending);
-                update["ReadyAt"] = now;
+                update["ReadyAt"] = readyAt;
                 var id = dependent.GetString("TaskId")!;
-                actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(Apply(dependent, update), TaskRows.ReadyKey(dependent.GetInt32("Priority") ?? 5, now, id))));
+                actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(Apply(dependent, update), TaskRows.ReadyKey(dependent.GetInt32("Priority") ?? 5, readyAt, id))));
                 actions.Add(events.Append(swarmId, PendingEvent.Of("task.unblocked", id, new { taskId = id, after = row.GetString("TaskId") }, actor)));
                 unblocked++;
             }

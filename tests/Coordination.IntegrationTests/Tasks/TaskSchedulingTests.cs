@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Coordination.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -41,6 +42,44 @@ public sealed class TaskSchedulingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unblocked_dependent_still_waits_for_its_not_before()
+    {
+        var (swarm, coordinator, worker) = await SetUpAsync();
+        var first = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "first" });
+        var later = await coordinator.CreateTaskAsync(swarm, new
+        {
+            type = "step", title = "later", dependencies = new[] { (string)first["taskId"]! }, notBefore = _clock.GetUtcNow().AddMinutes(5),
+        });
+        await CompleteAsync(swarm, worker, "first");
+        Assert.Equal("pending", (string?)(await worker.GetTaskAsync(swarm, (string)later["taskId"]!))["status"]);
+        Assert.Empty(await worker.ClaimAsync(swarm));
+        _clock.Advance(TimeSpan.FromMinutes(5).Add(TimeSpan.FromSeconds(1)));
+        Assert.Equal("later", (string?)Assert.Single(await worker.ClaimAsync(swarm))["title"]);
+    }
+
+    [Fact]
+    public async Task Cancel_takes_a_pending_task_out_of_the_queue_and_un_cancel_puts_it_back_keeping_its_not_before()
+    {
+        var (swarm, coordinator, worker) = await SetUpAsync();
+        var soon = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "soon", notBefore = _clock.GetUtcNow().AddMinutes(1) });
+        var now = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "now" });
+        Assert.Equal("cancelled", (string?)(await PatchAsync(swarm, coordinator, now, new { status = "cancelled" }))["status"]);
+        Assert.Equal("cancelled", (string?)(await PatchAsync(swarm, coordinator, soon, new { status = "cancelled" }))["status"]);
+        Assert.Empty(await worker.ClaimAsync(swarm));
+
+        Assert.Equal("pending", (string?)(await PatchAsync(swarm, coordinator, soon, new { status = "pending" }))["status"]);
+        Assert.Empty(await worker.ClaimAsync(swarm));   // un-cancelled, but still not before its time
+        Assert.Equal("pending", (string?)(await PatchAsync(swarm, coordinator, now, new { status = "pending" }))["status"]);
+        Assert.Equal("now", (string?)Assert.Single(await worker.ClaimAsync(swarm))["title"]);
+        _clock.Advance(TimeSpan.FromMinutes(1).Add(TimeSpan.FromSeconds(1)));
+        Assert.Equal("soon", (string?)Assert.Single(await worker.ClaimAsync(swarm))["title"]);
+
+        var types = (await _app.ReadAllEventsAsync(swarm)).Select(e => (string)e["type"]!).Where(t => t.StartsWith("task.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, types.Count(t => t == "task.cancelled"));
+        Assert.Equal(2, types.Count(t => t == "task.updated"));
+    }
+
+    [Fact]
     public async Task Only_a_pending_or_blocked_task_can_be_cancelled_and_only_a_cancelled_one_un_cancelled()
     {
         var (swarm, coordinator, worker) = await SetUpAsync();
@@ -60,6 +99,20 @@ public sealed class TaskSchedulingTests : IAsyncLifetime
             await SwarmApi.EnsureProblemAsync(byWorker, HttpStatusCode.Forbidden, "forbidden_role");
         }
         Assert.Equal("busy", (string?)(await worker.GetTaskAsync(swarm, (string)task["taskId"]!))["title"]);
+        using var done = await worker.ActAsync(swarm, claimed, "complete");
+        await SwarmApi.EnsureAsync(done, HttpStatusCode.OK);
+    }
+
+    private static async Task<JsonObject> PatchAsync(TestSwarm swarm, HttpClient client, JsonObject task, object body)
+    {
+        using var response = await client.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}", body);
+        return await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
+    }
+
+    private static async Task CompleteAsync(TestSwarm swarm, HttpClient worker, string title)
+    {
+        var claimed = Assert.Single(await worker.ClaimAsync(swarm));
+        Assert.Equal(title, (string?)claimed["title"]);
         using var done = await worker.ActAsync(swarm, claimed, "complete");
         await SwarmApi.EnsureAsync(done, HttpStatusCode.OK);
     }
