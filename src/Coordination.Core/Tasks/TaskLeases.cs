@@ -345,11 +345,17 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     {
         var unblocked = 0;
         var dependents = await Task.WhenAll(TaskRows.List(row, "Dependents").Select(id => table.GetEntityAsync(swarmId, TaskRows.TaskKey(id), cancellationToken: cancellationToken))).ConfigureAwait(false);
-        foreach (var dependent in dependents.OfType<TableEntity>().Where(d => TaskRows.StatusOf(d) == TaskStatus.Blocked))
+        // A dependent cancelled while blocked still counts down, so that un-cancelling it knows whether it is still blocked.
+        foreach (var dependent in dependents.OfType<TableEntity>().Where(d => TaskRows.StatusOf(d) switch
+                 {
+                     TaskStatus.Blocked => true,
+                     TaskStatus.Cancelled => (d.GetInt32("Remaining") ?? 0) > 0,
+                     _ => false,
+                 }))
         {
             var remaining = Math.Max(0, (dependent.GetInt32("Remaining") ?? 1) - 1);
             var update = new TableEntity(swarmId, dependent.RowKey) { ["Remaining"] = remaining, ["UpdatedAt"] = now };
-            if (remaining == 0)
+            if (remaining == 0 && TaskRows.StatusOf(dependent) == TaskStatus.Blocked)
             {
                 var readyAt = TaskRows.ReadyTime(dependent, now);
                 update["Status"] = TaskRows.StatusText(TaskStatus.Pending);

@@ -80,6 +80,28 @@ public sealed class TaskSchedulingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_blocked_task_cancelled_and_un_cancelled_is_blocked_again_or_pending_if_its_dependency_completed_meanwhile()
+    {
+        var (swarm, coordinator, worker) = await SetUpAsync();
+        var first = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "first" });
+        var then = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "then", dependencies = new[] { (string)first["taskId"]! } });
+        Assert.Equal("cancelled", (string?)(await PatchAsync(swarm, coordinator, then, new { status = "cancelled" }))["status"]);
+        Assert.Equal("blocked", (string?)(await PatchAsync(swarm, coordinator, then, new { status = "pending" }))["status"]);
+
+        Assert.Equal("cancelled", (string?)(await PatchAsync(swarm, coordinator, then, new { status = "cancelled" }))["status"]);
+        await CompleteAsync(swarm, worker, "first");
+        Assert.Equal("cancelled", (string?)(await worker.GetTaskAsync(swarm, (string)then["taskId"]!))["status"]);
+        Assert.Empty(await worker.ClaimAsync(swarm));
+        Assert.Empty(await _app.ReadAllEventsAsync(swarm, "task.unblocked"));
+
+        // Its only dependency is done: un-cancelling makes it claimable, not blocked forever.
+        var back = await PatchAsync(swarm, coordinator, then, new { status = "pending" });
+        Assert.Equal("pending", (string?)back["status"]);
+        Assert.Empty(back["blockedBy"]!.AsArray());
+        Assert.Equal("then", (string?)Assert.Single(await worker.ClaimAsync(swarm))["title"]);
+    }
+
+    [Fact]
     public async Task Only_a_pending_or_blocked_task_can_be_cancelled_and_only_a_cancelled_one_un_cancelled()
     {
         var (swarm, coordinator, worker) = await SetUpAsync();
