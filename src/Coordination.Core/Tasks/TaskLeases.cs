@@ -76,7 +76,7 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (!outcome.Succeeded)
             {
-                return LostRace(outcome, taskId, "it changed while completing (expired, released or completed by another call)");
+                return LostRace(outcome, actions, taskId, "it changed while completing (expired, released or completed by another call)");
             }
             Committed(swarmId, unblocked > 0);
             return TaskRows.ToView(Apply(row, done));
@@ -96,7 +96,7 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (!outcome.Succeeded)
             {
-                return LostRace(outcome, taskId, "it changed while failing");
+                return LostRace(outcome, actions, taskId, "it changed while failing");
             }
             Committed(swarmId, next == TaskStatus.Pending);
             return TaskRows.ToView(Apply(row, merged));
@@ -112,7 +112,7 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (!outcome.Succeeded)
             {
-                return LostRace(outcome, taskId, "it changed while releasing");
+                return LostRace(outcome, actions, taskId, "it changed while releasing");
             }
             Committed(swarmId, true);
             return TaskRows.ToView(Apply(row, merged));
@@ -142,7 +142,7 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (!outcome.Succeeded)
             {
-                return LostRace(outcome, taskId, "it changed while renewing");
+                return LostRace(outcome, actions, taskId, "it changed while renewing");
             }
             Committed(swarmId, false);
             return TaskRows.ToView(Apply(row, renewed));
@@ -380,9 +380,15 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     private Task<TaskView> AsHolderAsync(string swarmId, string taskId, Func<TableEntity, CancellationToken, Task<TaskView?>> attempt, CancellationToken cancellationToken) =>
         OptimisticRetry.RunAsync(async ct => await attempt(await ReadTaskAsync(swarmId, taskId, ct).ConfigureAwait(false), ct).ConfigureAwait(false), $"task '{taskId}'", cancellationToken);
 
-    /// <summary>Null (decide again) when a row this transaction read changed meanwhile; any other failure means the lease is gone.</summary>
-    private static TaskView? LostRace(TableTransactionResult outcome, string taskId, string why) =>
-        outcome.Outcome == StorageOutcome.PreconditionFailed ? null : throw LeaseLost(taskId, why);
+    /// <summary>
+    /// Null (decide again on fresh rows) when a task row this transaction read — the task's own or a dependent's — was
+    /// changed or deleted meanwhile; any other failure means the lease is gone.
+    /// </summary>
+    private static TaskView? LostRace(TableTransactionResult outcome, List<TableTransactionAction> actions, string taskId, string why) =>
+        outcome is { Outcome: StorageOutcome.PreconditionFailed or StorageOutcome.NotFound, FailedIndex: { } failed }
+        && actions[failed].Entity.RowKey.StartsWith(TaskRows.TaskPrefix, StringComparison.Ordinal)
+            ? null
+            : throw LeaseLost(taskId, why);
 
     private async Task<TableEntity> ReadTaskAsync(string swarmId, string taskId, CancellationToken cancellationToken) =>
         (TaskService.IsTaskId(taskId) ? await table.GetEntityAsync(swarmId, TaskRows.TaskKey(taskId), cancellationToken: cancellationToken).ConfigureAwait(false) : null)

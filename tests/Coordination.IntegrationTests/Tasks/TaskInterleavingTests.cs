@@ -45,6 +45,34 @@ public sealed class TaskInterleavingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_complete_that_races_the_deletion_of_a_dependent_still_completes()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var coordinator = _app.ClientFor(swarm.CoordinatorToken);
+        using var worker = _app.ClientFor(await _app.JoinAsync(swarm, "worker"));
+        var first = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "first" });
+        var doomed = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "doomed", dependencies = new[] { (string)first["taskId"]! } });
+        var kept = await coordinator.CreateTaskAsync(swarm, new { type = "step", title = "kept", dependencies = new[] { (string)first["taskId"]! } });
+        var claimed = Assert.Single(await worker.ClaimAsync(swarm));
+
+        // The complete has read both dependents and is about to count them down; one of them is deleted first.
+        using var hold = _gate.HoldNextTransaction("task.completed", (string)first["taskId"]!);
+        var completing = worker.ActAsync(swarm, claimed, "complete");
+        await hold.Reached;
+        using (var delete = await coordinator.DeleteAsync($"api/swarms/{swarm.SwarmId}/tasks/{doomed["taskId"]}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+        hold.Release();
+
+        using (var completed = await completing)
+        {
+            Assert.Equal("completed", (string?)(await SwarmApi.EnsureAsync(completed, HttpStatusCode.OK))["status"]);
+        }
+        Assert.Equal("kept", (string?)Assert.Single(await worker.ClaimAsync(swarm))["title"]);
+    }
+
+    [Fact]
     public async Task A_renew_fail_or_release_that_races_a_coordinator_edit_keeps_the_lease()
     {
         var swarm = await _app.CreateSwarmAsync();
