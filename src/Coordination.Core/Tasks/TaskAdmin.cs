@@ -229,25 +229,45 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         return new RecoveredTasks(false, moved);
     }
 
-    /// <summary>A departing member's claimed tasks go back to the queue and its assignments are cleared.</summary>
+    /// <summary>
+    /// A departing member's claimed tasks go back to the queue and its assignments are cleared. A task changed meanwhile
+    /// (edited, say) is decided again on a fresh read, so it is neither left leased to an agent that is gone nor does
+    /// it fail the departure; one that finished or went away meanwhile is left alone.
+    /// </summary>
     public async Task ReleaseAsync(string swarmId, string agentId, Caller by, CancellationToken cancellationToken)
     {
         var prefix = TableFilter.RowKeyPrefix(swarmId, TaskRows.TaskPrefix);
         await foreach (var row in table.QueryAsync($"{prefix} and Status eq 'claimed' and Owner eq {TableFilter.Literal(agentId)}", cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            await leases.ForceBackAsync(swarmId, row, "member_left", by.Actor, cancellationToken).ConfigureAwait(false);
+            await UntilSettledAsync(swarmId, row, async (task, ct) =>
+                !(TaskRows.StatusOf(task) == TaskStatus.Claimed && task.GetString("Owner") == agentId)
+                || await leases.ForceBackAsync(swarmId, task, "member_left", by.Actor, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         await foreach (var row in table.QueryAsync($"{prefix} and AssignedTo eq {TableFilter.Literal(agentId)}", cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (TaskRows.StatusOf(row) is TaskStatus.Pending or TaskStatus.Blocked or TaskStatus.Claimed)
-            {
-                var fresh = await tasks.ReadAsync(swarmId, row.GetString("TaskId")!, cancellationToken).ConfigureAwait(false);
-                await AssignAsync(swarmId, fresh, string.Empty, by.Actor, cancellationToken).ConfigureAwait(false);
-            }
+            await UntilSettledAsync(swarmId, row, async (task, ct) =>
+                !(task.GetString("AssignedTo") == agentId && TaskRows.StatusOf(task) is TaskStatus.Pending or TaskStatus.Blocked or TaskStatus.Claimed)
+                || await TryAssignAsync(swarmId, task, string.Empty, by.Actor, ct).ConfigureAwait(false) is not null, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<TaskView> AssignAsync(string swarmId, TableEntity row, string assignee, string actor, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="settle"/> (false: lost a race) on the queried row, then on fresh reads until it returns true or the task is gone.</summary>
+    private Task UntilSettledAsync(string swarmId, TableEntity queried, Func<TableEntity, CancellationToken, Task<bool>> settle, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        return OptimisticRetry.RunAsync<object>(async ct =>
+        {
+            var row = attempts++ == 0 ? queried : await table.GetEntityAsync(swarmId, queried.RowKey, cancellationToken: ct).ConfigureAwait(false);
+            var settled = row is null || await settle(row, ct).ConfigureAwait(false);
+            return settled ? queried : null;
+        }, $"task '{queried.GetString("TaskId")}'", cancellationToken);
+    }
+
+    private async Task<TaskView> AssignAsync(string swarmId, TableEntity row, string assignee, string actor, CancellationToken cancellationToken) =>
+        await TryAssignAsync(swarmId, row, assignee, actor, cancellationToken).ConfigureAwait(false) ?? throw Changed(row.GetString("TaskId")!);
+
+    /// <summary>Assigns the task as read; null when it changed since (nothing written).</summary>
+    private async Task<TaskView?> TryAssignAsync(string swarmId, TableEntity row, string assignee, string actor, CancellationToken cancellationToken)
     {
         var taskId = row.GetString("TaskId")!;
         var status = TaskRows.StatusOf(row);
@@ -257,8 +277,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
         actions.AddRange(MoveReadyRow(row, status, after, status, now));
         actions.Add(ReassignedEvent(swarmId, taskId, assignee, actor));
-        await CommitAsync(swarmId, taskId, actions, status == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
-        return TaskRows.ToView(after);
+        return await TryCommitAsync(swarmId, actions, status == TaskStatus.Pending, cancellationToken).ConfigureAwait(false) ? TaskRows.ToView(after) : null;
     }
 
     private TableTransactionAction ReassignedEvent(string swarmId, string taskId, string assignee, string actor) =>
@@ -282,18 +301,30 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
 
     private async Task CommitAsync(string swarmId, string taskId, List<TableTransactionAction> actions, bool readyChanged, CancellationToken cancellationToken)
     {
+        if (!await TryCommitAsync(swarmId, actions, readyChanged, cancellationToken).ConfigureAwait(false))
+        {
+            throw Changed(taskId);
+        }
+    }
+
+    private async Task<bool> TryCommitAsync(string swarmId, List<TableTransactionAction> actions, bool readyChanged, CancellationToken cancellationToken)
+    {
         // A claim can take the task between our read and this write; the task row's ETag catches it.
         var distinct = actions.GroupBy(a => a.Entity.RowKey).Select(g => g.Last()).ToList();
         if (!(await table.SubmitTransactionAsync(distinct, cancellationToken).ConfigureAwait(false)).Succeeded)
         {
-            throw new ProblemException(ProblemCatalog.Contention, $"Task '{taskId}' changed meanwhile (claimed, completed or edited); read it and retry.");
+            return false;
         }
         events.Committed(swarmId);
         if (readyChanged)
         {
             signal.Pulse(TaskLeases.ReadySignal(swarmId));
         }
+        return true;
     }
+
+    private static ProblemException Changed(string taskId) =>
+        new(ProblemCatalog.Contention, $"Task '{taskId}' changed meanwhile (claimed, completed or edited); read it and retry.");
 
     private static TableEntity WithDefaults(TableEntity row)
     {

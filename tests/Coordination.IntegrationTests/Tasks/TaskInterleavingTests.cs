@@ -98,6 +98,40 @@ public sealed class TaskInterleavingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_departure_that_races_edits_still_gives_back_the_claimed_task_and_the_assignment()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var coordinator = _app.ClientFor(swarm.CoordinatorToken);
+        using var leaving = _app.ClientFor(await _app.JoinAsync(swarm, "leaving"));
+        using var staying = _app.ClientFor(await _app.JoinAsync(swarm, "staying"));
+        var held = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "held", priority = 9 });
+        var assigned = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "assigned", assignedTo = "leaving", priority = 1 });
+        Assert.Equal("held", (string?)Assert.Single(await leaving.ClaimAsync(swarm))["title"]);
+
+        // Each of the departure's writes is held while a coordinator edits the same task.
+        using var returning = _gate.HoldNextTransaction("member_left", (string)held["taskId"]!);
+        using var unassigning = _gate.HoldNextTransaction("task.reassigned", (string)assigned["taskId"]!);
+        var leave = leaving.DeleteAsync($"api/swarms/{swarm.SwarmId}/members/leaving");
+        foreach (var (hold, task) in new[] { (returning, held), (unassigning, assigned) })
+        {
+            await hold.Reached;
+            using (var edit = await coordinator.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}", new { description = "edited meanwhile" }))
+            {
+                await SwarmApi.EnsureAsync(edit, HttpStatusCode.OK);
+            }
+            hold.Release();
+        }
+        using (var left = await leave)
+        {
+            Assert.True(left.IsSuccessStatusCode, $"leave answered {(int)left.StatusCode}: {await left.Content.ReadAsStringAsync()}");
+        }
+
+        var taken = await staying.ClaimAsync(swarm, new { count = 10 });
+        Assert.Equal(["held", "assigned"], taken.Select(t => (string)t["title"]!));
+        Assert.All(taken, t => Assert.Equal("edited meanwhile", (string?)t["description"]));
+    }
+
+    [Fact]
     public async Task A_forced_reassignment_hands_the_task_to_the_new_assignee_with_no_window_for_another_claimer()
     {
         var swarm = await _app.CreateSwarmAsync();
