@@ -130,9 +130,9 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
             update["Status"] = TaskRows.StatusText(next);
             type = next == TaskStatus.Cancelled ? "task.cancelled" : "task.updated";
         }
-        var after = TaskLeases.Apply(row, update);
         var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
-        actions.AddRange(MoveReadyRow(row, status, after, next, now));
+        actions.AddRange(MoveReadyRow(row, status, update, next, now));
+        var after = TaskLeases.Apply(row, update);
         actions.Add(events.Append(swarmId, PendingEvent.Of(type, taskId, new { taskId, status = TaskRows.StatusText(next), title = request.Title, priority = after.GetInt32("Priority") }, caller.Actor)));
         await CommitAsync(swarmId, taskId, actions, next == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
         return TaskRows.ToView(after);
@@ -169,7 +169,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
                 : InvalidTransition(taskId, status, "deletion while claimed (a coordinator may use force=true)");
         }
         var actions = new List<TableTransactionAction> { TableTransactionAction.Delete(swarmId, row.RowKey, row.ETag) };
-        actions.AddRange(MoveReadyRow(row, status, row, TaskStatus.Cancelled, clock.GetUtcNow()));
+        actions.AddRange(MoveReadyRow(row, status, new TableEntity(swarmId, row.RowKey), TaskStatus.Cancelled, clock.GetUtcNow()));
         if (status == TaskStatus.Claimed)
         {
             actions.Add(TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All));
@@ -273,9 +273,9 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         var status = TaskRows.StatusOf(row);
         var now = clock.GetUtcNow();
         var update = new TableEntity(swarmId, row.RowKey) { ["AssignedTo"] = assignee, ["UpdatedAt"] = now };
-        var after = TaskLeases.Apply(row, update);
         var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
-        actions.AddRange(MoveReadyRow(row, status, after, status, now));
+        actions.AddRange(MoveReadyRow(row, status, update, status, now));
+        var after = TaskLeases.Apply(row, update);
         actions.Add(ReassignedEvent(swarmId, taskId, assignee, actor));
         return await TryCommitAsync(swarmId, actions, status == TaskStatus.Pending, cancellationToken).ConfigureAwait(false) ? TaskRows.ToView(after) : null;
     }
@@ -283,20 +283,27 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
     private TableTransactionAction ReassignedEvent(string swarmId, string taskId, string assignee, string actor) =>
         events.Append(swarmId, PendingEvent.Of("task.reassigned", taskId, new { taskId, assignedTo = assignee.Length == 0 ? null : assignee }, actor));
 
-    /// <summary>Keeps the ready row a copy of the task: removed when the task leaves pending, rewritten when it stays or becomes pending.</summary>
-    private static IEnumerable<TableTransactionAction> MoveReadyRow(TableEntity before, TaskStatus statusBefore, TableEntity after, TaskStatus statusAfter, DateTimeOffset now)
+    /// <summary>
+    /// Keeps the ready row a copy of the task: removed when the task leaves pending, rewritten when it stays or becomes
+    /// pending. The ready row's key holds ReadyAt, so the ReadyAt it is written under goes into <paramref name="update"/>
+    /// (the task row's merge) too: later moves find the ready row from the task row.
+    /// </summary>
+    private static List<TableTransactionAction> MoveReadyRow(TableEntity before, TaskStatus statusBefore, TableEntity update, TaskStatus statusAfter, DateTimeOffset now)
     {
         var taskId = before.GetString("TaskId")!;
+        var actions = new List<TableTransactionAction>();
         if (statusBefore == TaskStatus.Pending)
         {
-            yield return TableTransactionAction.Delete(before.PartitionKey, TaskRows.ReadyKey(before.GetInt32("Priority") ?? 5, before.GetDateTimeOffset("ReadyAt")!.Value, taskId), ETag.All);
+            actions.Add(TableTransactionAction.Delete(before.PartitionKey, TaskRows.ReadyKey(before.GetInt32("Priority") ?? 5, before.GetDateTimeOffset("ReadyAt")!.Value, taskId), ETag.All));
         }
         if (statusAfter == TaskStatus.Pending)
         {
             var readyAt = statusBefore == TaskStatus.Pending ? before.GetDateTimeOffset("ReadyAt")!.Value : TaskRows.ReadyTime(before, now);
-            after["ReadyAt"] = readyAt;
-            yield return TableTransactionAction.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId)));
+            update["ReadyAt"] = readyAt;
+            var after = TaskLeases.Apply(before, update);
+            actions.Add(TableTransactionAction.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId))));
         }
+        return actions;
     }
 
     private async Task CommitAsync(string swarmId, string taskId, List<TableTransactionAction> actions, bool readyChanged, CancellationToken cancellationToken)

@@ -41,6 +41,27 @@ public sealed class TaskAdminTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_un_cancelled_task_can_be_edited_reassigned_cancelled_again_and_deleted()
+    {
+        var (swarm, coordinator, x, _) = await SetUpAsync();
+        var task = await coordinator.CreateTaskAsync(swarm, new { type = "job", title = "on and off" });
+        Assert.Equal("cancelled", (string?)(await PatchAsync(swarm, coordinator, task, new { status = "cancelled" }))["status"]);
+        Assert.Equal("pending", (string?)(await PatchAsync(swarm, coordinator, task, new { status = "pending" }))["status"]);
+
+        // Each of these finds the ready row where the task row says it is.
+        Assert.Equal(8, (int)(await PatchAsync(swarm, coordinator, task, new { title = "edited", priority = 8 }))["priority"]!);
+        Assert.Equal("agent-x", (string?)(await ReassignAsync(swarm, coordinator, task, new { assignedTo = "agent-x" }))["assignedTo"]);
+        Assert.Equal("cancelled", (string?)(await PatchAsync(swarm, coordinator, task, new { status = "cancelled" }))["status"]);
+        Assert.Empty(await x.ClaimAsync(swarm));
+        Assert.Equal("pending", (string?)(await PatchAsync(swarm, coordinator, task, new { status = "pending" }))["status"]);
+        using (var delete = await coordinator.DeleteAsync($"api/swarms/{swarm.SwarmId}/tasks/{task["taskId"]}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+        Assert.Empty(await x.ClaimAsync(swarm));
+    }
+
+    [Fact]
     public async Task Reassigning_a_pending_task_lets_only_the_assignee_claim_it_and_unassigning_frees_it()
     {
         var (swarm, coordinator, x, y) = await SetUpAsync();
