@@ -130,9 +130,9 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
             update["Status"] = TaskRows.StatusText(next);
             type = next == TaskStatus.Cancelled ? "task.cancelled" : "task.updated";
         }
-        var after = TaskLeases.Apply(row, update);
         var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
-        actions.AddRange(MoveReadyRow(row, status, after, next, now));
+        actions.AddRange(MoveReadyRow(row, status, update, next, now));
+        var after = TaskLeases.Apply(row, update);
         actions.Add(events.Append(swarmId, PendingEvent.Of(type, taskId, new { taskId, status = TaskRows.StatusText(next), title = request.Title, priority = after.GetInt32("Priority") }, caller.Actor)));
         await CommitAsync(swarmId, taskId, actions, next == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
         return TaskRows.ToView(after);
@@ -149,11 +149,11 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
             {
                 throw InvalidTransition(taskId, TaskStatus.Claimed, $"reassignment while {row.GetString("Owner")} holds it (use force=true)");
             }
-            if (!await leases.ForceBackAsync(swarmId, row, "reassigned", caller.Actor, cancellationToken).ConfigureAwait(false))
-            {
-                throw new ProblemException(ProblemCatalog.Contention, $"Task '{taskId}' changed while being reassigned; retry.");
-            }
-            row = await tasks.ReadAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
+            // One transaction: ending the lease and assigning apart would leave the task claimable by anyone in between.
+            var (after, actions) = leases.ForceBackActions(swarmId, row, "reassigned", caller.Actor, merged => merged["AssignedTo"] = assignee);
+            actions.Add(ReassignedEvent(swarmId, taskId, assignee, caller.Actor));
+            await CommitAsync(swarmId, taskId, actions, TaskRows.StatusOf(after) == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
+            return TaskRows.ToView(after);
         }
         return await AssignAsync(swarmId, row, assignee, caller.Actor, cancellationToken).ConfigureAwait(false);
     }
@@ -169,7 +169,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
                 : InvalidTransition(taskId, status, "deletion while claimed (a coordinator may use force=true)");
         }
         var actions = new List<TableTransactionAction> { TableTransactionAction.Delete(swarmId, row.RowKey, row.ETag) };
-        actions.AddRange(MoveReadyRow(row, status, row, TaskStatus.Cancelled, clock.GetUtcNow()));
+        actions.AddRange(MoveReadyRow(row, status, new TableEntity(swarmId, row.RowKey), TaskStatus.Cancelled, clock.GetUtcNow()));
         if (status == TaskStatus.Claimed)
         {
             actions.Add(TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All));
@@ -229,68 +229,109 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         return new RecoveredTasks(false, moved);
     }
 
-    /// <summary>A departing member's claimed tasks go back to the queue and its assignments are cleared.</summary>
+    /// <summary>
+    /// A departing member's claimed tasks go back to the queue and its assignments are cleared. A task changed meanwhile
+    /// (edited, say) is decided again on a fresh read, so it is neither left leased to an agent that is gone nor does
+    /// it fail the departure; one that finished or went away meanwhile is left alone.
+    /// </summary>
     public async Task ReleaseAsync(string swarmId, string agentId, Caller by, CancellationToken cancellationToken)
     {
         var prefix = TableFilter.RowKeyPrefix(swarmId, TaskRows.TaskPrefix);
         await foreach (var row in table.QueryAsync($"{prefix} and Status eq 'claimed' and Owner eq {TableFilter.Literal(agentId)}", cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            await leases.ForceBackAsync(swarmId, row, "member_left", by.Actor, cancellationToken).ConfigureAwait(false);
+            await UntilSettledAsync(swarmId, row, async (task, ct) =>
+                !(TaskRows.StatusOf(task) == TaskStatus.Claimed && task.GetString("Owner") == agentId)
+                || await leases.ForceBackAsync(swarmId, task, "member_left", by.Actor, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
         await foreach (var row in table.QueryAsync($"{prefix} and AssignedTo eq {TableFilter.Literal(agentId)}", cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            if (TaskRows.StatusOf(row) is TaskStatus.Pending or TaskStatus.Blocked or TaskStatus.Claimed)
-            {
-                var fresh = await tasks.ReadAsync(swarmId, row.GetString("TaskId")!, cancellationToken).ConfigureAwait(false);
-                await AssignAsync(swarmId, fresh, string.Empty, by.Actor, cancellationToken).ConfigureAwait(false);
-            }
+            await UntilSettledAsync(swarmId, row, async (task, ct) =>
+                !(task.GetString("AssignedTo") == agentId && TaskRows.StatusOf(task) is TaskStatus.Pending or TaskStatus.Blocked or TaskStatus.Claimed)
+                || await TryAssignAsync(swarmId, task, string.Empty, by.Actor, ct).ConfigureAwait(false) is not null, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<TaskView> AssignAsync(string swarmId, TableEntity row, string assignee, string actor, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="settle"/> (false: lost a race) on the queried row, then on fresh reads until it returns true or the task is gone.</summary>
+    private Task UntilSettledAsync(string swarmId, TableEntity queried, Func<TableEntity, CancellationToken, Task<bool>> settle, CancellationToken cancellationToken)
+    {
+        var attempts = 0;
+        return OptimisticRetry.RunAsync<object>(async ct =>
+        {
+            var row = attempts++ == 0 ? queried : await table.GetEntityAsync(swarmId, queried.RowKey, cancellationToken: ct).ConfigureAwait(false);
+            var settled = row is null || await settle(row, ct).ConfigureAwait(false);
+            return settled ? queried : null;
+        }, $"task '{queried.GetString("TaskId")}'", cancellationToken);
+    }
+
+    private async Task<TaskView> AssignAsync(string swarmId, TableEntity row, string assignee, string actor, CancellationToken cancellationToken) =>
+        await TryAssignAsync(swarmId, row, assignee, actor, cancellationToken).ConfigureAwait(false) ?? throw Changed(row.GetString("TaskId")!);
+
+    /// <summary>Assigns the task as read; null when it changed since (nothing written).</summary>
+    private async Task<TaskView?> TryAssignAsync(string swarmId, TableEntity row, string assignee, string actor, CancellationToken cancellationToken)
     {
         var taskId = row.GetString("TaskId")!;
         var status = TaskRows.StatusOf(row);
         var now = clock.GetUtcNow();
         var update = new TableEntity(swarmId, row.RowKey) { ["AssignedTo"] = assignee, ["UpdatedAt"] = now };
-        var after = TaskLeases.Apply(row, update);
         var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
-        actions.AddRange(MoveReadyRow(row, status, after, status, now));
-        actions.Add(events.Append(swarmId, PendingEvent.Of("task.reassigned", taskId, new { taskId, assignedTo = assignee.Length == 0 ? null : assignee }, actor)));
-        await CommitAsync(swarmId, taskId, actions, status == TaskStatus.Pending, cancellationToken).ConfigureAwait(false);
-        return TaskRows.ToView(after);
+        actions.AddRange(MoveReadyRow(row, status, update, status, now));
+        var after = TaskLeases.Apply(row, update);
+        actions.Add(ReassignedEvent(swarmId, taskId, assignee, actor));
+        return await TryCommitAsync(swarmId, actions, status == TaskStatus.Pending, cancellationToken).ConfigureAwait(false) ? TaskRows.ToView(after) : null;
     }
 
-    /// <summary>Keeps the ready row a copy of the task: removed when the task leaves pending, rewritten when it stays or becomes pending.</summary>
-    private static IEnumerable<TableTransactionAction> MoveReadyRow(TableEntity before, TaskStatus statusBefore, TableEntity after, TaskStatus statusAfter, DateTimeOffset now)
+    private TableTransactionAction ReassignedEvent(string swarmId, string taskId, string assignee, string actor) =>
+        events.Append(swarmId, PendingEvent.Of("task.reassigned", taskId, new { taskId, assignedTo = assignee.Length == 0 ? null : assignee }, actor));
+
+    /// <summary>
+    /// Keeps the ready row a copy of the task: removed when the task leaves pending, rewritten when it stays or becomes
+    /// pending. The ready row's key holds ReadyAt, so the ReadyAt it is written under goes into <paramref name="update"/>
+    /// (the task row's merge) too: later moves find the ready row from the task row.
+    /// </summary>
+    private static List<TableTransactionAction> MoveReadyRow(TableEntity before, TaskStatus statusBefore, TableEntity update, TaskStatus statusAfter, DateTimeOffset now)
     {
         var taskId = before.GetString("TaskId")!;
+        var actions = new List<TableTransactionAction>();
         if (statusBefore == TaskStatus.Pending)
         {
-            yield return TableTransactionAction.Delete(before.PartitionKey, TaskRows.ReadyKey(before.GetInt32("Priority") ?? 5, before.GetDateTimeOffset("ReadyAt")!.Value, taskId), ETag.All);
+            actions.Add(TableTransactionAction.Delete(before.PartitionKey, TaskRows.ReadyKey(before.GetInt32("Priority") ?? 5, before.GetDateTimeOffset("ReadyAt")!.Value, taskId), ETag.All));
         }
         if (statusAfter == TaskStatus.Pending)
         {
-            var readyAt = statusBefore == TaskStatus.Pending ? before.GetDateTimeOffset("ReadyAt")!.Value : now;
-            after["ReadyAt"] = readyAt;
-            yield return TableTransactionAction.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId)));
+            var readyAt = statusBefore == TaskStatus.Pending ? before.GetDateTimeOffset("ReadyAt")!.Value : TaskRows.ReadyTime(before, now);
+            update["ReadyAt"] = readyAt;
+            var after = TaskLeases.Apply(before, update);
+            actions.Add(TableTransactionAction.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId))));
         }
+        return actions;
     }
 
     private async Task CommitAsync(string swarmId, string taskId, List<TableTransactionAction> actions, bool readyChanged, CancellationToken cancellationToken)
+    {
+        if (!await TryCommitAsync(swarmId, actions, readyChanged, cancellationToken).ConfigureAwait(false))
+        {
+            throw Changed(taskId);
+        }
+    }
+
+    private async Task<bool> TryCommitAsync(string swarmId, List<TableTransactionAction> actions, bool readyChanged, CancellationToken cancellationToken)
     {
         // A claim can take the task between our read and this write; the task row's ETag catches it.
         var distinct = actions.GroupBy(a => a.Entity.RowKey).Select(g => g.Last()).ToList();
         if (!(await table.SubmitTransactionAsync(distinct, cancellationToken).ConfigureAwait(false)).Succeeded)
         {
-            throw new ProblemException(ProblemCatalog.Contention, $"Task '{taskId}' changed meanwhile (claimed, completed or edited); read it and retry.");
+            return false;
         }
         events.Committed(swarmId);
         if (readyChanged)
         {
             signal.Pulse(TaskLeases.ReadySignal(swarmId));
         }
+        return true;
     }
+
+    private static ProblemException Changed(string taskId) =>
+        new(ProblemCatalog.Contention, $"Task '{taskId}' changed meanwhile (claimed, completed or edited); read it and retry.");
 
     private static TableEntity WithDefaults(TableEntity row)
     {
@@ -301,7 +342,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
 
     private static ProblemException InvalidTransition(string taskId, TaskStatus status, string what) =>
         new(ProblemCatalog.InvalidTransition, $"Task '{taskId}' is {TaskRows.StatusText(status)}: {what} is not allowed.",
-            new Dictionary<string, object?> { ["status"] = TaskRows.StatusText(status) });
+            new Dictionary<string, object?> { ["taskStatus"] = TaskRows.StatusText(status) });
 
     private static string EncodeCursor(string token) => Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

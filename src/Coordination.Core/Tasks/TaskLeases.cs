@@ -4,6 +4,7 @@ using Coordination.Core.Configuration;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
 using Coordination.Core.Problems;
+using Coordination.Storage;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Tasks;
@@ -52,97 +53,100 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     }
 
     /// <summary>Completes the task with a result; dependents whose last dependency this was become claimable in the same transaction.</summary>
-    public async Task<TaskView> CompleteAsync(string swarmId, Caller caller, string taskId, CompleteTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        if (TaskRows.StatusOf(row) == TaskStatus.Completed && request.LeaseId is not null && row.GetString("LeaseId") == request.LeaseId)
+    public Task<TaskView> CompleteAsync(string swarmId, Caller caller, string taskId, CompleteTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            return TaskRows.ToView(row);   // a repeated complete of the same lease
-        }
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
-        var result = Validation.Payload(request.Result, "result", TaskService.PayloadLimit);
-        var now = clock.GetUtcNow();
-        var done = Merge(row, now, TaskStatus.Completed);
-        StoredJson.Write(done, "Result", result);
-        done["CompletedAt"] = now;
-        var actions = new List<TableTransactionAction>
-        {
-            TableTransactionAction.Merge(done, row.ETag),
-            TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All),
-            events.Append(swarmId, PendingEvent.Of("task.completed", taskId, new { taskId, owner = row.GetString("Owner"), attempt = row.GetInt32("Attempts") }, caller.Actor)),
-        };
-        var unblocked = await UnblockDependentsAsync(swarmId, row, now, caller.Actor, actions, cancellationToken).ConfigureAwait(false);
-        var outcome = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-        if (!outcome.Succeeded)
-        {
-            throw LeaseLost(taskId, "it changed while completing (expired, released or completed by another call)");
-        }
-        Committed(swarmId, unblocked > 0);
-        return TaskRows.ToView(Apply(row, done));
-    }
+            if (TaskRows.StatusOf(row) == TaskStatus.Completed && request.LeaseId is not null && row.GetString("LeaseId") == request.LeaseId)
+            {
+                return TaskRows.ToView(row);   // a repeated complete of the same lease
+            }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
+            var result = Validation.Payload(request.Result, "result", TaskService.PayloadLimit);
+            var now = clock.GetUtcNow();
+            var done = Merge(row, now, TaskStatus.Completed);
+            StoredJson.Write(done, "Result", result);
+            done["CompletedAt"] = now;
+            var actions = new List<TableTransactionAction>
+            {
+                TableTransactionAction.Merge(done, row.ETag),
+                TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All),
+                events.Append(swarmId, PendingEvent.Of("task.completed", taskId, new { taskId, owner = row.GetString("Owner"), attempt = row.GetInt32("Attempts") }, caller.Actor)),
+            };
+            var unblocked = await UnblockDependentsAsync(swarmId, row, now, caller.Actor, actions, ct).ConfigureAwait(false);
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, actions, taskId, "it changed while completing (expired, released or completed by another call)");
+            }
+            Committed(swarmId, unblocked > 0);
+            return TaskRows.ToView(Apply(row, done));
+        }, cancellationToken);
 
     /// <summary>Fails the attempt: back to pending while attempts remain (retryable), else dead-lettered; non-retryable is failed for good.</summary>
-    public async Task<TaskView> FailAsync(string swarmId, Caller caller, string taskId, FailTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
-        var error = Validation.OptionalText(request.Error, "error", 4000) ?? "failed";
-        var attempts = row.GetInt32("Attempts") ?? 0;
-        var next = !request.Retryable ? TaskStatus.Failed : attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
-        var (merged, actions) = EndLease(swarmId, row, next, caller.Actor, "task.failed",
-            new { taskId, owner = row.GetString("Owner"), attempt = attempts, error, retryable = request.Retryable, next = TaskRows.StatusText(next) });
-        merged["LastError"] = error;
-        if (!(await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded)
+    public Task<TaskView> FailAsync(string swarmId, Caller caller, string taskId, FailTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            throw LeaseLost(taskId, "it changed while failing");
-        }
-        Committed(swarmId, next == TaskStatus.Pending);
-        return TaskRows.ToView(Apply(row, merged));
-    }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
+            var error = Validation.OptionalText(request.Error, "error", 4000) ?? "failed";
+            var attempts = row.GetInt32("Attempts") ?? 0;
+            var next = !request.Retryable ? TaskStatus.Failed : attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
+            var (merged, actions) = EndLease(swarmId, row, next, caller.Actor, "task.failed",
+                new { taskId, owner = row.GetString("Owner"), attempt = attempts, error, retryable = request.Retryable, next = TaskRows.StatusText(next) },
+                adjust: m => m["LastError"] = error);
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, actions, taskId, "it changed while failing");
+            }
+            Committed(swarmId, next == TaskStatus.Pending);
+            return TaskRows.ToView(Apply(row, merged));
+        }, cancellationToken);
 
     /// <summary>Gives the task back to the queue (the attempt still counts).</summary>
-    public async Task<TaskView> ReleaseAsync(string swarmId, Caller caller, string taskId, ReleaseTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
-        var reason = Validation.OptionalText(request.Reason, "reason", 1000);
-        var (merged, actions) = EndLease(swarmId, row, TaskStatus.Pending, caller.Actor, "task.released", new { taskId, owner = row.GetString("Owner"), reason });
-        if (!(await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded)
+    public Task<TaskView> ReleaseAsync(string swarmId, Caller caller, string taskId, ReleaseTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            throw LeaseLost(taskId, "it changed while releasing");
-        }
-        Committed(swarmId, true);
-        return TaskRows.ToView(Apply(row, merged));
-    }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, request.Force);
+            var reason = Validation.OptionalText(request.Reason, "reason", 1000);
+            var (merged, actions) = EndLease(swarmId, row, TaskStatus.Pending, caller.Actor, "task.released", new { taskId, owner = row.GetString("Owner"), reason });
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, actions, taskId, "it changed while releasing");
+            }
+            Committed(swarmId, true);
+            return TaskRows.ToView(Apply(row, merged));
+        }, cancellationToken);
 
     /// <summary>Extends the lease from now.</summary>
-    public async Task<TaskView> RenewAsync(string swarmId, Caller caller, string taskId, RenewTaskRequest request, CancellationToken cancellationToken)
-    {
-        var row = await ReadTaskAsync(swarmId, taskId, cancellationToken).ConfigureAwait(false);
-        EnsureHolder(row, caller, request.LeaseId, request.FencingToken, force: false);
-        var lease = TimeSpan.FromSeconds(request.LeaseSeconds is { } s ? Validation.InRange(s, "leaseSeconds", 5, 3600) : row.GetInt32("LeaseSeconds") ?? 300);
-        var now = clock.GetUtcNow();
-        var oldKey = TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId);
-        var renewed = Merge(row, now, TaskStatus.Claimed);
-        renewed["LeaseExpiresAt"] = now + lease;
-        var leaseRow = LeaseRow(row, now + lease);
-        var actions = new List<TableTransactionAction>
+    public Task<TaskView> RenewAsync(string swarmId, Caller caller, string taskId, RenewTaskRequest request, CancellationToken cancellationToken) =>
+        AsHolderAsync(swarmId, taskId, async (row, ct) =>
         {
-            TableTransactionAction.Merge(renewed, row.ETag),
-            TableTransactionAction.Add(leaseRow),
-            events.Append(swarmId, PendingEvent.Of("task.renewed", taskId, new { taskId, leaseExpiresAt = now + lease }, caller.Actor)),
-        };
-        if (oldKey != leaseRow.RowKey)
-        {
-            actions.Add(TableTransactionAction.Delete(swarmId, oldKey, ETag.All));
-        }
-        if (!(await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded)
-        {
-            throw LeaseLost(taskId, "it changed while renewing");
-        }
-        Committed(swarmId, false);
-        return TaskRows.ToView(Apply(row, renewed));
-    }
+            EnsureHolder(row, caller, request.LeaseId, request.FencingToken, force: false);
+            var lease = TimeSpan.FromSeconds(request.LeaseSeconds is { } s ? Validation.InRange(s, "leaseSeconds", 5, 3600) : row.GetInt32("LeaseSeconds") ?? 300);
+            var now = clock.GetUtcNow();
+            var oldKey = TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId);
+            var renewed = Merge(row, now, TaskStatus.Claimed);
+            renewed["LeaseExpiresAt"] = now + lease;
+            var leaseRow = LeaseRow(row, now + lease);
+            var actions = new List<TableTransactionAction>
+            {
+                TableTransactionAction.Merge(renewed, row.ETag),
+                TableTransactionAction.Add(leaseRow),
+                events.Append(swarmId, PendingEvent.Of("task.renewed", taskId, new { taskId, leaseExpiresAt = now + lease }, caller.Actor)),
+            };
+            if (oldKey != leaseRow.RowKey)
+            {
+                actions.Add(TableTransactionAction.Delete(swarmId, oldKey, ETag.All));
+            }
+            var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
+            if (!outcome.Succeeded)
+            {
+                return LostRace(outcome, actions, taskId, "it changed while renewing");
+            }
+            Committed(swarmId, false);
+            return TaskRows.ToView(Apply(row, renewed));
+        }, cancellationToken);
 
     /// <summary>Ends expired leases of one swarm (at most <paramref name="max"/>): back to pending, or dead-lettered when out of attempts.</summary>
     public async Task<int> ExpireAsync(string swarmId, int max, CancellationToken cancellationToken)
@@ -166,15 +170,26 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     /// <summary>Ends a lease whatever its state (a departing member, a recovery): pending, or dead-lettered when out of attempts.</summary>
     internal async Task<bool> ForceBackAsync(string swarmId, TableEntity row, string reason, string actor, CancellationToken cancellationToken)
     {
-        var attempts = row.GetInt32("Attempts") ?? 0;
-        var next = attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
-        var (_, actions) = EndLease(swarmId, row, next, actor, "task.released", new { taskId = row.GetString("TaskId"), owner = row.GetString("Owner"), reason });
+        var (after, actions) = ForceBackActions(swarmId, row, reason, actor);
         var ok = (await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).Succeeded;
         if (ok)
         {
-            Committed(swarmId, next == TaskStatus.Pending);
+            Committed(swarmId, TaskRows.StatusOf(after) == TaskStatus.Pending);
         }
         return ok;
+    }
+
+    /// <summary>
+    /// The writes of <see cref="ForceBackAsync"/> for a caller that adds its own to the same transaction;
+    /// <paramref name="adjust"/> changes the task row (and so its ready row) before they are built.
+    /// Returns the task row as it will be.
+    /// </summary>
+    internal (TableEntity After, List<TableTransactionAction> Actions) ForceBackActions(string swarmId, TableEntity row, string reason, string actor, Action<TableEntity>? adjust = null)
+    {
+        var attempts = row.GetInt32("Attempts") ?? 0;
+        var next = attempts < (row.GetInt32("MaxAttempts") ?? 3) ? TaskStatus.Pending : TaskStatus.DeadLettered;
+        var (merged, actions) = EndLease(swarmId, row, next, actor, "task.released", new { taskId = row.GetString("TaskId"), owner = row.GetString("Owner"), reason }, adjust: adjust);
+        return (Apply(row, merged), actions);
     }
 
     private async Task<IReadOnlyList<TaskView>> TryClaimAsync(string swarmId, Caller caller, IReadOnlyList<string> types, int count, TimeSpan lease, CancellationToken cancellationToken)
@@ -251,8 +266,9 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
                 {
                     await TryExpireAsync(swarmId, lease, cancellationToken).ConfigureAwait(false);   // out of attempts: dead-letter, not steal
                 }
-                else
+                else if (MayClaim(task, caller))
                 {
+                    // Checked on the task row: the lease row's AssignedTo is a copy from claim time, blind to a reassignment since.
                     stealable.Add((task, lease));
                 }
             }
@@ -263,6 +279,8 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
         }
         return stealable;
     }
+
+    private static bool MayClaim(TableEntity task, Caller caller) => task.GetString("AssignedTo") is null or "" || task.GetString("AssignedTo") == caller.AgentId;
 
     private static string Eligible(Caller caller, IReadOnlyList<string> types)
     {
@@ -293,14 +311,17 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
 
     /// <summary>
     /// The end of a lease: the task row under its ETag, the lease row gone, a ready row when it goes back to
-    /// pending, its event, and <c>task.dead_lettered</c> when it ran out of attempts.
+    /// pending, its event, and <c>task.dead_lettered</c> when it ran out of attempts. <paramref name="adjust"/>
+    /// adds changes to the task row before the ready row is copied from it.
     /// </summary>
-    private (TableEntity Merged, List<TableTransactionAction> Actions) EndLease(string swarmId, TableEntity row, TaskStatus next, string actor, string type, object data, ETag? leaseETag = null)
+    private (TableEntity Merged, List<TableTransactionAction> Actions) EndLease(string swarmId, TableEntity row, TaskStatus next, string actor, string type, object data,
+        ETag? leaseETag = null, Action<TableEntity>? adjust = null)
     {
         var now = clock.GetUtcNow();
         var taskId = row.GetString("TaskId")!;
         var merged = Merge(row, now, next);
         merged["Owner"] = string.Empty;
+        adjust?.Invoke(merged);
         var actions = new List<TableTransactionAction>
         {
             TableTransactionAction.Merge(merged, row.ETag),
@@ -324,16 +345,23 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
     {
         var unblocked = 0;
         var dependents = await Task.WhenAll(TaskRows.List(row, "Dependents").Select(id => table.GetEntityAsync(swarmId, TaskRows.TaskKey(id), cancellationToken: cancellationToken))).ConfigureAwait(false);
-        foreach (var dependent in dependents.OfType<TableEntity>().Where(d => TaskRows.StatusOf(d) == TaskStatus.Blocked))
+        // A dependent cancelled while blocked still counts down, so that un-cancelling it knows whether it is still blocked.
+        foreach (var dependent in dependents.OfType<TableEntity>().Where(d => TaskRows.StatusOf(d) switch
+                 {
+                     TaskStatus.Blocked => true,
+                     TaskStatus.Cancelled => (d.GetInt32("Remaining") ?? 0) > 0,
+                     _ => false,
+                 }))
         {
             var remaining = Math.Max(0, (dependent.GetInt32("Remaining") ?? 1) - 1);
             var update = new TableEntity(swarmId, dependent.RowKey) { ["Remaining"] = remaining, ["UpdatedAt"] = now };
-            if (remaining == 0)
+            if (remaining == 0 && TaskRows.StatusOf(dependent) == TaskStatus.Blocked)
             {
+                var readyAt = TaskRows.ReadyTime(dependent, now);
                 update["Status"] = TaskRows.StatusText(TaskStatus.Pending);
-                update["ReadyAt"] = now;
+                update["ReadyAt"] = readyAt;
                 var id = dependent.GetString("TaskId")!;
-                actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(Apply(dependent, update), TaskRows.ReadyKey(dependent.GetInt32("Priority") ?? 5, now, id))));
+                actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(Apply(dependent, update), TaskRows.ReadyKey(dependent.GetInt32("Priority") ?? 5, readyAt, id))));
                 actions.Add(events.Append(swarmId, PendingEvent.Of("task.unblocked", id, new { taskId = id, after = row.GetString("TaskId") }, actor)));
                 unblocked++;
             }
@@ -341,6 +369,26 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
         }
         return unblocked;
     }
+
+    /// <summary>
+    /// A holder's operation (complete, fail, release, renew): read the task, check the lease, write under the task
+    /// row's ETag. The ETag also changes for writes that leave the lease alone — a coordinator's edit, a dependent
+    /// registering itself, a reassignment to the holder — so a write that lost such a race is decided again on a
+    /// fresh read rather than answered with a lease_lost the holder would act on (dropping its result). When the
+    /// lease really was lost, the fresh read says so through <see cref="EnsureHolder"/>.
+    /// </summary>
+    private Task<TaskView> AsHolderAsync(string swarmId, string taskId, Func<TableEntity, CancellationToken, Task<TaskView?>> attempt, CancellationToken cancellationToken) =>
+        OptimisticRetry.RunAsync(async ct => await attempt(await ReadTaskAsync(swarmId, taskId, ct).ConfigureAwait(false), ct).ConfigureAwait(false), $"task '{taskId}'", cancellationToken);
+
+    /// <summary>
+    /// Null (decide again on fresh rows) when a task row this transaction read — the task's own or a dependent's — was
+    /// changed or deleted meanwhile; any other failure means the lease is gone.
+    /// </summary>
+    private static TaskView? LostRace(TableTransactionResult outcome, List<TableTransactionAction> actions, string taskId, string why) =>
+        outcome is { Outcome: StorageOutcome.PreconditionFailed or StorageOutcome.NotFound, FailedIndex: { } failed }
+        && actions[failed].Entity.RowKey.StartsWith(TaskRows.TaskPrefix, StringComparison.Ordinal)
+            ? null
+            : throw LeaseLost(taskId, why);
 
     private async Task<TableEntity> ReadTaskAsync(string swarmId, string taskId, CancellationToken cancellationToken) =>
         (TaskService.IsTaskId(taskId) ? await table.GetEntityAsync(swarmId, TaskRows.TaskKey(taskId), cancellationToken: cancellationToken).ConfigureAwait(false) : null)

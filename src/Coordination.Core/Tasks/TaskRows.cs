@@ -35,6 +35,10 @@ public static class TaskRows
     public static string ReadyKey(int priority, DateTimeOffset readyAt, string taskId) =>
         ReadyPrefix + (9 - priority).ToString(CultureInfo.InvariantCulture) + "|" + readyAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "|" + taskId;
 
+    /// <summary>When a task that becomes pending at <paramref name="now"/> is claimable: not before its <c>NotBefore</c>.</summary>
+    public static DateTimeOffset ReadyTime(TableEntity task, DateTimeOffset now) =>
+        task.GetDateTimeOffset("NotBefore") is { } notBefore && notBefore > now ? notBefore : now;
+
     /// <summary>The lease row.</summary>
     public static string LeaseKey(DateTimeOffset expiresAt, string taskId) =>
         LeasePrefix + expiresAt.UtcTicks.ToString("D19", CultureInfo.InvariantCulture) + "|" + taskId;
