@@ -9,7 +9,7 @@
 //   + measure seconds of timed work have passed; the warmup rounds are not counted. Small rounds on purpose:
 //   Azurite's queue calls get slower with every message the queue holds (see the architecture notes), so a big
 //   backlog would make this baseline slower and flatter our numbers. Deletes the queue at the end and prints one
-//   JSON object: { concurrency, batch, rounds, messages, ops, seconds, opsPerSec, p50, p95, p99, errors }, where
+//   JSON object: { concurrency, batch, rounds, messages, ops, seconds, opsPerSec, p50, p95, p99, maxMs, errors }, where
 //   latency is receive start -> delete done in milliseconds. Bounded: stops after the time is up whatever happens.
 import { QueueServiceClient } from "@azure/storage-queue";
 import { randomBytes } from "node:crypto";
@@ -92,7 +92,8 @@ async function main() {
     console.log(JSON.stringify({
       concurrency, batch, rounds, messages, ops: latencies.length, seconds,
       opsPerSec: seconds > 0 ? latencies.length / seconds : 0,
-      p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), errors,
+      p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99),
+      maxMs: latencies.length > 0 ? latencies[latencies.length - 1] : null, errors,
     }));
   } finally {
     await queue.delete().catch(() => {});

@@ -119,9 +119,15 @@ public sealed class AppClient : IDisposable
     /// Waits (bounded) until the swarm's background sequencer has caught up: reads the log forward until two reads
     /// 150 ms apart find nothing new, so one run's leftover sequencing does not land in the next run's window.
     /// </summary>
-    public async Task SettleAsync(BenchSwarm swarm, TimeSpan? limit = null)
+    public async Task SettleAsync(BenchSwarm swarm, TimeSpan? limit = null) => await SettleCoreAsync(swarm, limit, note: false).ConfigureAwait(false);
+
+    /// <summary>Settles after the measured window and notes how far background sequencing was behind.</summary>
+    public async Task SettleAfterWindowAsync(BenchSwarm swarm, TimeSpan? limit = null) => await SettleCoreAsync(swarm, limit, note: true).ConfigureAwait(false);
+
+    private async Task SettleCoreAsync(BenchSwarm swarm, TimeSpan? limit, bool note)
     {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(20));
+        var started = DateTime.UtcNow;
+        var deadline = started + (limit ?? TimeSpan.FromSeconds(20));
         var quiet = 0;
         while (quiet < 2 && DateTime.UtcNow < deadline)
         {
@@ -139,7 +145,23 @@ public sealed class AppClient : IDisposable
                 quiet = 0;
             }
         }
+        var took = DateTime.UtcNow - started;
+        if (!note)
+        {
+            return;
+        }
+        if (quiet < 2)
+        {
+            SettleNotes.Add($"the log was still growing {took.TotalSeconds:0} s after the window (background sequencing behind)");
+        }
+        else if (took > TimeSpan.FromSeconds(3))
+        {
+            SettleNotes.Add($"background sequencing needed {took.TotalSeconds:0} s to catch up after the window");
+        }
     }
+
+    /// <summary>What settling noticed during the current scenario run (cleared by the caller).</summary>
+    public List<string> SettleNotes { get; } = [];
 
     /// <summary>Throws unless the reply has the expected status (set-up calls only; timed ops record errors instead).</summary>
     public static void Require(Reply reply, int status, string what)

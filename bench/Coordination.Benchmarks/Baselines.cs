@@ -78,11 +78,35 @@ public static class Baselines
         }
     }
 
+    /// <summary>A single receive → delete slower than this means Azurite stalled (its queue garbage collection).</summary>
+    public static readonly TimeSpan QueueStall = TimeSpan.FromSeconds(1);
+
     /// <summary>
-    /// The plain Storage Queue pattern via the official @azure/storage-queue package (bench/queue-baseline.mjs):
-    /// receive with a visibility timeout, then delete. Two storage calls per message.
+    /// The queue baseline, run again once when Azurite stalled during it: its queue garbage collection (every 60 s,
+    /// sweeping what earlier rounds deleted) can freeze it for seconds, an emulator artifact that says nothing about
+    /// the pattern. The collection then sleeps for a minute, so the second attempt normally runs clean.
     /// </summary>
-    public static async Task<RowResult> StorageQueueAsync(string repoRoot, string connectionString, int clients, TimeSpan warmup, TimeSpan measure)
+    public static async Task<RowResult> StorageQueueAsync(string repoRoot, string connectionString, int clients, TimeSpan warmup, TimeSpan measure, Func<TimeSpan> timeLeft)
+    {
+        var first = await StorageQueueOnceAsync(repoRoot, connectionString, clients, warmup, measure, timeLeft());
+        if (first.Skipped || first.MaxMs is not { } max || max < QueueStall.TotalMilliseconds)
+        {
+            return first;
+        }
+        if (timeLeft() < 2 * (warmup + measure) + TimeSpan.FromSeconds(10))
+        {
+            first.Notes.Add($"stalled {max / 1000:0.0} s (Azurite queue GC); no time left to run it again");
+            return first;
+        }
+        var second = await StorageQueueOnceAsync(repoRoot, connectionString, clients, warmup, measure, timeLeft());
+        var kept = second.Skipped || (second.MaxMs ?? 0) >= max ? first : second;
+        kept.Notes.Add(kept == second
+            ? $"re-run: the first attempt stalled {max / 1000:0.0} s (Azurite queue GC)"
+            : $"stalled {max / 1000:0.0} s (Azurite queue GC), and so did a re-run");
+        return kept;
+    }
+
+    private static async Task<RowResult> StorageQueueOnceAsync(string repoRoot, string connectionString, int clients, TimeSpan warmup, TimeSpan measure, TimeSpan timeLeft)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = repoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(repoRoot, "bench", "queue-baseline.mjs"));
@@ -94,7 +118,8 @@ public static class Baselines
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(3 * (warmup + measure).TotalSeconds + 60));
+        var allowed = TimeSpan.FromSeconds(3 * (warmup + measure).TotalSeconds + 60);
+        using var limit = new CancellationTokenSource(timeLeft < allowed ? (timeLeft > TimeSpan.FromSeconds(5) ? timeLeft : TimeSpan.FromSeconds(5)) : allowed);
         try
         {
             await process.WaitForExitAsync(limit.Token);
@@ -124,6 +149,7 @@ public static class Baselines
             P99 = Number("p99"),
             CallsPerOp = 2,
             Errors = (int)(Number("errors") ?? 0),
+            MaxMs = Number("maxMs"),
         };
         row.Notes.Add($"@azure/storage-queue; rounds of {QueueBatch} messages ({Number("messages"):0} in all); 2 storage calls");
         return row;

@@ -49,6 +49,11 @@ public sealed class Measurement
     public double Seconds { get; set; }
     public bool Drained { get; set; }
 
+    /// <summary>CPU used in the measured window (ms): by the app, by Azurite, by this load generator.</summary>
+    public double? AppCpuMs { get; set; }
+    public double? AzuriteCpuMs { get; set; }
+    public double ClientCpuMs { get; set; }
+
     /// <summary>Operations that succeeded in total (warm-up and tail included), for correctness checks.</summary>
     public long AllSucceeded { get; set; }
 
@@ -79,6 +84,25 @@ public static class LoadRunner
         var stopAt = measureFrom + (long)(measure.TotalSeconds * Stopwatch.Frequency);
         long drainedAt = 0;
         using var hard = new CancellationTokenSource(warmup + measure + TimeSpan.FromSeconds(60));
+        using var windowDone = new CancellationTokenSource();
+        // CPU of the app and Azurite over the measured window (until it ends or a client finds nothing left).
+        var cpu = Task.Run(async () =>
+        {
+            await Task.Delay(warmup).ConfigureAwait(false);
+            var from = ProcessCpu.Current.Take();
+            try
+            {
+                await Task.Delay(measure, windowDone.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The window ended early (drained).
+            }
+            var to = ProcessCpu.Current.Take();
+            result.AppCpuMs = to.AppMs - from.AppMs;
+            result.AzuriteCpuMs = to.AzuriteMs - from.AzuriteMs;
+            result.ClientCpuMs = to.ClientMs - from.ClientMs;
+        });
 
         var loops = Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
         {
@@ -106,7 +130,10 @@ public static class LoadRunner
                 switch (outcome.Kind)
                 {
                     case OpKind.Drained:
-                        Interlocked.CompareExchange(ref drainedAt, Stopwatch.GetTimestamp(), 0);
+                        if (Interlocked.CompareExchange(ref drainedAt, Stopwatch.GetTimestamp(), 0) == 0)
+                        {
+                            await windowDone.CancelAsync().ConfigureAwait(false);
+                        }
                         return;
                     case OpKind.Failed:
                         lock (gate)
@@ -129,6 +156,7 @@ public static class LoadRunner
             }
         })).ToList();
         await Task.WhenAll(loops).ConfigureAwait(false);
+        await cpu.ConfigureAwait(false);
 
         var end = drainedAt != 0 ? Math.Min(drainedAt, stopAt) : stopAt;
         result.Drained = drainedAt != 0;

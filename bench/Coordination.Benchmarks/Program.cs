@@ -10,6 +10,7 @@
 //   BENCH_CLIENTS           concurrencies (default 1,8,32)
 //   BENCH_ONLY              only these scenario keys (comma-separated; baselines always run)
 //   BENCH_BUDGET_SECONDS    wall-clock budget of this program; runs that would not fit are skipped (default 480)
+//   BENCH_APP_PID, BENCH_AZURITE_PID, BENCH_CLK_TCK   optional: CPU per operation of the app and Azurite, from /proc
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -36,6 +37,7 @@ var only = Environment.GetEnvironmentVariable("BENCH_ONLY")?.Split(',', StringSp
 var scenarios = Scenarios.All.Where(s => only is null || only.Contains(s.Key)).ToList();
 
 ThreadPool.SetMinThreads(64, 64);
+ProcessCpu.Current = ProcessCpu.FromEnvironment();
 var connection = StorageConnection.Parse(storage);
 using var app = new AppClient(appUrl, Setting("BENCH_TENANT_KEY"));
 var context = new ScenarioContext(app, warmup, measure);
@@ -52,7 +54,8 @@ void Progress(RowResult row)
 
 // Time kept back for what must run last: the end-of-run raw Table check and the queue baseline.
 var perRun = warmup + measure;
-var reserve = clientCounts.Count * (perRun + TimeSpan.FromSeconds(2)) + clientCounts.Count * (perRun + TimeSpan.FromSeconds(6));
+var reserve = clientCounts.Count * (perRun + TimeSpan.FromSeconds(2)) + clientCounts.Count * (perRun + TimeSpan.FromSeconds(6)) + perRun + TimeSpan.FromSeconds(6);
+TimeSpan TimeLeft() => budget - total.Elapsed;
 bool Fits(TimeSpan estimate) => total.Elapsed + estimate + reserve <= budget;
 
 // 1. The floor for one storage call (and, for reading, one two-row transaction), before anything else loads Azurite.
@@ -77,7 +80,10 @@ foreach (var scenario in scenarios)
         }
         try
         {
-            Progress(await scenario.RunAsync(context, c));
+            app.SettleNotes.Clear();
+            var row = await scenario.RunAsync(context, c);
+            row.Notes.AddRange(app.SettleNotes);
+            Progress(row);
         }
         catch (Exception e)
         {
@@ -93,7 +99,9 @@ foreach (var c in clientCounts)
     Progress(new RowResult
     {
         Key = Baselines.RawTableKey + "-end", Title = again.Title, Kind = RowKind.Baseline, Clients = c, Ops = again.Ops, Seconds = again.Seconds,
-        OpsPerSec = again.OpsPerSec, P50 = again.P50, P95 = again.P95, P99 = again.P99, CallsPerOp = again.CallsPerOp, Errors = again.Errors,
+        OpsPerSec = again.OpsPerSec, P50 = again.P50, P95 = again.P95, P99 = again.P99, MaxMs = again.MaxMs, CallsPerOp = again.CallsPerOp, Errors = again.Errors,
+        AppCpuMsPerOp = again.AppCpuMsPerOp, AzuriteCpuMsPerOp = again.AzuriteCpuMsPerOp, ClientCpuMsPerOp = again.ClientCpuMsPerOp,
+        AppCpuCores = again.AppCpuCores, AzuriteCpuCores = again.AzuriteCpuCores,
         FirstError = again.FirstError, Notes = ["the same floor re-measured after the scenarios (drift check; ratios use the first)"],
     });
 }
@@ -101,7 +109,9 @@ foreach (var c in clientCounts)
 // 4. The plain Storage Queue pattern, last: its deletions feed Azurite's queue garbage collection, which can stall it.
 foreach (var c in clientCounts)
 {
-    Progress(await Baselines.StorageQueueAsync(repoRoot, storage, c, warmup, measure));
+    Progress(TimeLeft() < perRun + TimeSpan.FromSeconds(5)
+        ? RowResult.Skip(Baselines.QueueKey, Baselines.QueueTitle, RowKind.Baseline, c, "out of the time budget")
+        : await Baselines.StorageQueueAsync(repoRoot, storage, c, warmup, measure, TimeLeft));
 }
 
 // Baselines first in the table, then the scenarios in their order.

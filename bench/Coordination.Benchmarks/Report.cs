@@ -142,7 +142,7 @@ public sealed class Report(IReadOnlyList<RowResult> rows, IReadOnlyList<int> cli
     {
         var sb = new StringBuilder();
         sb.AppendLine(header);
-        var columns = new[] { ("scenario", -31), ("c", 3), ("ops/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8), ("calls/op", 9), ("confl/op", 9), ("err", 5), ("p50÷rawT", 9), ("ops÷queue", 10), ("eff", 6) };
+        var columns = new[] { ("scenario", -31), ("c", 3), ("ops/s", 8), ("p50 ms", 8), ("p95 ms", 8), ("p99 ms", 8), ("calls/op", 9), ("confl/op", 9), ("appCPU", 7), ("azCPU", 6), ("err", 5), ("p50÷rawT", 9), ("ops÷queue", 10), ("eff", 6) };
         var line = string.Join(" ", columns.Select(c => Pad(c.Item1, c.Item2)));
         sb.AppendLine(line);
         sb.AppendLine(new string('-', line.Length));
@@ -162,14 +162,16 @@ public sealed class Report(IReadOnlyList<RowResult> rows, IReadOnlyList<int> cli
             string[] cells =
             [
                 row.Title, row.Clients.ToString(CultureInfo.InvariantCulture), F(row.OpsPerSec, "0.0"), F(row.P50, "0.0"), F(row.P95, "0.0"), F(row.P99, "0.0"),
-                F(row.CallsPerOp, "0.00"), F(row.ConflictsPerOp, "0.00"), row.Errors.ToString(CultureInfo.InvariantCulture),
+                F(row.CallsPerOp, "0.00"), F(row.ConflictsPerOp, "0.00"), F(row.AppCpuMsPerOp, "0.00"), F(row.AzuriteCpuMsPerOp, "0.00"),
+                row.Errors.ToString(CultureInfo.InvariantCulture),
                 F(row.P50OverRawTable, "0.0"), F(row.OpsOverQueue, "0.00"), F(row.StorageEfficiency, "0.00"),
             ];
             sb.AppendLine(string.Join(" ", cells.Select((cell, i) => Pad(cell, columns[i].Item2))));
         }
         sb.AppendLine();
         sb.AppendLine("Columns: ops/s over the measured window; p50/p95/p99 latency of one op (ms); calls/op = mean X-Storage-Calls over the op's requests;");
-        sb.AppendLine("confl/op = mean X-Storage-Conflicts (writes that lost an ETag race); p50÷rawT = p50 ÷ raw Table write p50 at the same c;");
+        sb.AppendLine("confl/op = mean X-Storage-Conflicts (writes that lost an ETag race); appCPU / azCPU = CPU ms per op of the app / of Azurite in the");
+        sb.AppendLine("window (Azurite's includes the app's background sequencing, which calls/op leaves out); p50÷rawT = p50 ÷ raw Table write p50 at the same c;");
         sb.AppendLine("ops÷queue = ops/s ÷ Storage Queue receive→delete ops/s at the same c; eff = ops/s × calls/op ÷ raw Table write ops/s at the same c.");
         sb.AppendLine();
         sb.AppendLine("Notes:");

@@ -26,9 +26,19 @@ public sealed class RowResult
     public double? P50 { get; init; }
     public double? P95 { get; init; }
     public double? P99 { get; init; }
+    public double? MaxMs { get; init; }
     public double? CallsPerOp { get; init; }
     public double? ConflictsPerOp { get; init; }
     public int Errors { get; init; }
+
+    /// <summary>CPU ms per operation in the measured window: the app process, Azurite, and this load generator.</summary>
+    public double? AppCpuMsPerOp { get; init; }
+    public double? AzuriteCpuMsPerOp { get; init; }
+    public double? ClientCpuMsPerOp { get; init; }
+
+    /// <summary>Share of one core used in the window: the app, Azurite.</summary>
+    public double? AppCpuCores { get; init; }
+    public double? AzuriteCpuCores { get; init; }
     public string? FirstError { get; init; }
     public bool Skipped { get; init; }
     public List<string> Notes { get; init; } = [];
@@ -54,10 +64,16 @@ public sealed class RowResult
             P50 = Percentile(latencies, 50),
             P95 = Percentile(latencies, 95),
             P99 = Percentile(latencies, 99),
+            MaxMs = latencies.Count > 0 ? latencies[^1] : null,
             CallsPerOp = ops > 0 ? m.Samples.Average(s => (double)s.Calls) : null,
             ConflictsPerOp = ops > 0 && reportsConflicts ? m.Samples.Average(s => (double)s.Conflicts) : null,
             Errors = m.Errors,
             FirstError = m.FirstError,
+            AppCpuMsPerOp = ops > 0 ? m.AppCpuMs / ops : null,
+            AzuriteCpuMsPerOp = ops > 0 ? m.AzuriteCpuMs / ops : null,
+            ClientCpuMsPerOp = ops > 0 ? m.ClientCpuMs / ops : null,
+            AppCpuCores = m.Seconds > 0 ? m.AppCpuMs / (m.Seconds * 1000) : null,
+            AzuriteCpuCores = m.Seconds > 0 ? m.AzuriteCpuMs / (m.Seconds * 1000) : null,
         };
     }
 

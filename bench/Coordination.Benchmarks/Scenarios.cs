@@ -56,7 +56,7 @@ public static class Scenarios
             var reply = await cx.App.PostAsync(swarm.Path("tasks"), workers[i], body, ct);
             return reply.Status == 201 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "create task");
         });
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         return RowResult.From("task-enqueue", "task enqueue", RowKind.Write, clients, m);
     }
 
@@ -91,7 +91,7 @@ public static class Scenarios
                 ? OpResult.Success(LoadRunner.MsSince(began), claim.Calls + complete.Calls, claim.Conflicts + complete.Conflicts)
                 : OpResult.Failure(complete, "complete");
         });
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("claim-complete", "claim → complete", RowKind.Write, clients, m);
         row.Notes.Add($"{prepared} tasks ready at the start");
         if (m.Drained)
@@ -124,7 +124,7 @@ public static class Scenarios
             var reply = await cx.App.PostAsync(swarm.Path("tasks/bulk"), workers[i], body, ct);
             return reply.Status == 200 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "bulk create");
         });
-        await cx.App.SettleAsync(swarm, TimeSpan.FromSeconds(30));
+        await cx.App.SettleAfterWindowAsync(swarm, TimeSpan.FromSeconds(30));
         var row = RowResult.From("bulk-create-100", "bulk create of 100", RowKind.Write, clients, m);
         row.Notes.Add($"{row.OpsPerSec * 100:0} tasks/s");
         return row;
@@ -159,7 +159,7 @@ public static class Scenarios
             }
             return OpResult.Success(LoadRunner.Ms(enqueuedAt, receivedAt), enqueue.Calls + claim.Calls, enqueue.Conflicts + claim.Conflicts);
         });
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("enqueue-to-idle-claimer", "enqueue → idle claimer", RowKind.Latency, clients, m);
         row.Notes.Add($"{clients} claimer/enqueuer pair(s), claimer idle {ScenarioContext.IdleBeforeAct.TotalMilliseconds:0} ms first; calls = enqueue + blocking claim");
         return row;
@@ -174,7 +174,7 @@ public static class Scenarios
         await cx.App.SettleAsync(swarm);
         var body = AppClient.Body(new { resource = "hot/resource", ttl = 60, wait = true, waitTimeout = 30 });
         var m = await cx.LoadAsync(clients, (i, began, ct) => AcquireReleaseAsync(cx.App, swarm, workers[i], body, began, ct));
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("lock-hot", "lock acq → rel, hot", RowKind.Write, clients, m);
         row.Notes.Add("one resource; acquire with wait=true, then release");
         return row;
@@ -187,7 +187,7 @@ public static class Scenarios
         await cx.App.SettleAsync(swarm);
         var bodies = Enumerable.Range(0, clients).Select(i => AppClient.Body(new { resource = $"resource/{i}", ttl = 60 })).ToArray();
         var m = await cx.LoadAsync(clients, (i, began, ct) => AcquireReleaseAsync(cx.App, swarm, workers[i], bodies[i], began, ct));
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         return RowResult.From("lock-distinct", "lock acq → rel, distinct", RowKind.Write, clients, m);
     }
 
@@ -245,7 +245,7 @@ public static class Scenarios
                 ? OpResult.Success(latency, release.Calls + grant.Calls, release.Conflicts + grant.Conflicts)
                 : OpResult.Failure(giveBack, "waiter release");
         });
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("lock-handoff", "lock handoff", RowKind.Latency, clients, m);
         row.Notes.Add($"{clients} holder/waiter pair(s), waiter idle {ScenarioContext.IdleBeforeAct.TotalMilliseconds:0} ms first; calls = release + waiting acquire");
         return row;
@@ -265,7 +265,7 @@ public static class Scenarios
             return reply.Status == 200 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "increment");
         });
         var final = await cx.App.GetAsync(swarm.Path("state/hot-counter"), swarm.CoordinatorToken);
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("state-increment-hot", "state incr, hot key", RowKind.Write, clients, m);
         var value = final.Ok ? final.Body!["value"]?.GetValue<long>() : null;
         row.Notes.Add(value == m.AllSucceeded
@@ -285,7 +285,7 @@ public static class Scenarios
             var reply = await cx.App.PutAsync(swarm.Path($"state/key-{i}"), workers[i], new { value = new { n = ++counters[i], by = i } }, ct);
             return reply.Status == 200 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "set");
         });
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         return RowResult.From("state-set-distinct", "state set, distinct keys", RowKind.Write, clients, m);
     }
 
@@ -325,7 +325,7 @@ public static class Scenarios
             }
             return OpResult.Failure($"message {messageId} not in the inbox after 20 reads");
         });
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("message-send-inbox", "message send → inbox", RowKind.Write, clients, m);
         row.Notes.Add("op = send + the recipient's pending-inbox read that returns it");
         return row;
@@ -384,7 +384,7 @@ public static class Scenarios
             m.AddError($"{missing} appended event(s) never arrived on the SSE stream within 5 s");
             m.Errors += missing - 1;
         }
-        await cx.App.SettleAsync(swarm);
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("event-to-sse", "event append → SSE", RowKind.Write, clients, m);
         row.Notes.Add("latency = append start → SSE frame received by one subscriber; calls = the append's");
         return row;
