@@ -122,7 +122,7 @@ public sealed class AppClient : IDisposable
     public async Task SettleAsync(BenchSwarm swarm, TimeSpan? limit = null) => await SettleCoreAsync(swarm, limit, note: false).ConfigureAwait(false);
 
     /// <summary>Settles after the measured window and notes how far background sequencing was behind.</summary>
-    public async Task SettleAfterWindowAsync(BenchSwarm swarm, TimeSpan? limit = null) => await SettleCoreAsync(swarm, limit, note: true).ConfigureAwait(false);
+    public async Task SettleAfterWindowAsync(BenchSwarm swarm) => await SettleCoreAsync(swarm, TimeSpan.FromSeconds(8), note: true).ConfigureAwait(false);
 
     private async Task SettleCoreAsync(BenchSwarm swarm, TimeSpan? limit, bool note)
     {

@@ -10,11 +10,12 @@ namespace Coordination.Benchmarks;
 /// </summary>
 public sealed class ProcessCpu(int? appPid, int? azuritePid, double ticksPerSecond)
 {
-    public static ProcessCpu FromEnvironment()
+    /// <summary>Azurite (from BENCH_AZURITE_PID) and, when running, the app.</summary>
+    public static ProcessCpu For(int? appPid)
     {
-        static int? Pid(string name) => int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        var azurite = int.TryParse(Environment.GetEnvironmentVariable("BENCH_AZURITE_PID"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) ? pid : (int?)null;
         var ticks = double.TryParse(Environment.GetEnvironmentVariable("BENCH_CLK_TCK"), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t > 0 ? t : 100;
-        return new ProcessCpu(Pid("BENCH_APP_PID"), Pid("BENCH_AZURITE_PID"), ticks);
+        return new ProcessCpu(appPid, azurite, ticks);
     }
 
     /// <summary>The one instance the load runner samples (set by the program).</summary>

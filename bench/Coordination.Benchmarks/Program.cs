@@ -1,16 +1,20 @@
-// The benchmark program of issue 8. Started by ./infra/bench, which provides Azurite, the running app and
-// these settings through the environment (secrets never on the command line):
-//   BENCH_APP_URL           the app's root, e.g. http://127.0.0.1:5123/
-//   BENCH_TENANT_KEY        a tenant key the app accepts (ck_…)
-//   BENCH_STORAGE           the Azurite connection string (raw Table baseline, queue baseline)
+// The benchmark program of issue 8. Started by ./infra/bench, which provides Azurite (one process for the whole
+// run) and these settings through the environment (secrets never on a command line). For each scenario and
+// concurrency it starts the real app (the built dll, standalone, loopback, on a fresh table) and stops it after.
+//   BENCH_APP_DLL           the built app (Release)
+//   BENCH_TENANT_KEY        a tenant key for the app (ck_…), made for the run
+//   BENCH_SIGNING_KEYS      agent-token signing keys for the app, made for the run
+//   BENCH_STORAGE           the Azurite connection string
+//   BENCH_AZURITE_PID       optional: Azurite's process id, for CPU per operation (with BENCH_CLK_TCK)
 //   BENCH_REPO_ROOT         the repository (for bench/queue-baseline.mjs and its node_modules)
-//   BENCH_OUT               where to write the JSON results
+//   BENCH_OUT               where to write the JSON results (default .artifacts/bench/results.json)
+//   BENCH_APP_LOG           where the app instances log (default next to the JSON)
+//   BENCH_APP_PID_FILE      optional: the running app's process id is kept here (the script's clean-up reads it)
 //   BENCH_WARMUP_SECONDS    warm-up per run, not counted (default 1)
 //   BENCH_MEASURE_SECONDS   measured window per run (default 4)
 //   BENCH_CLIENTS           concurrencies (default 1,8,32)
 //   BENCH_ONLY              only these scenario keys (comma-separated; baselines always run)
 //   BENCH_BUDGET_SECONDS    wall-clock budget of this program; runs that would not fit are skipped (default 480)
-//   BENCH_APP_PID, BENCH_AZURITE_PID, BENCH_CLK_TCK   optional: CPU per operation of the app and Azurite, from /proc
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Encodings.Web;
@@ -24,10 +28,12 @@ string Setting(string name, string? fallback = null) =>
     Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : fallback ?? throw new InvalidOperationException($"{name} is not set (run ./infra/bench).");
 double Seconds(string name, double fallback) => double.Parse(Setting(name, fallback.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
 
-var appUrl = new Uri(Setting("BENCH_APP_URL"));
 var storage = Setting("BENCH_STORAGE");
 var repoRoot = Setting("BENCH_REPO_ROOT");
 var output = Setting("BENCH_OUT", Path.Combine(repoRoot, ".artifacts", "bench", "results.json"));
+var tenantKey = Setting("BENCH_TENANT_KEY");
+var appSettings = new AppHost.Settings(Setting("BENCH_APP_DLL"), storage, tenantKey, Setting("BENCH_SIGNING_KEYS"),
+    Setting("BENCH_APP_LOG", Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "app.log")), Environment.GetEnvironmentVariable("BENCH_APP_PID_FILE"));
 var warmup = TimeSpan.FromSeconds(Seconds("BENCH_WARMUP_SECONDS", 1));
 var measure = TimeSpan.FromSeconds(Seconds("BENCH_MEASURE_SECONDS", 4));
 var budget = TimeSpan.FromSeconds(Seconds("BENCH_BUDGET_SECONDS", 480));
@@ -37,10 +43,9 @@ var only = Environment.GetEnvironmentVariable("BENCH_ONLY")?.Split(',', StringSp
 var scenarios = Scenarios.All.Where(s => only is null || only.Contains(s.Key)).ToList();
 
 ThreadPool.SetMinThreads(64, 64);
-ProcessCpu.Current = ProcessCpu.FromEnvironment();
+ProcessCpu.Current = ProcessCpu.For(appPid: null);
 var connection = StorageConnection.Parse(storage);
-using var app = new AppClient(appUrl, Setting("BENCH_TENANT_KEY"));
-var context = new ScenarioContext(app, warmup, measure);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 var rows = new List<RowResult>();
 
 void Progress(RowResult row)
@@ -55,6 +60,7 @@ void Progress(RowResult row)
 // Time kept back for what must run last: the end-of-run raw Table check and the queue baseline.
 var perRun = warmup + measure;
 var reserve = clientCounts.Count * (perRun + TimeSpan.FromSeconds(2)) + clientCounts.Count * (perRun + TimeSpan.FromSeconds(6)) + perRun + TimeSpan.FromSeconds(6);
+var perScenarioRun = perRun + TimeSpan.FromSeconds(10);   // app start, set-up, settling, app stop
 TimeSpan TimeLeft() => budget - total.Elapsed;
 bool Fits(TimeSpan estimate) => total.Elapsed + estimate + reserve <= budget;
 
@@ -68,31 +74,42 @@ foreach (var c in clientCounts)
     Progress(await Baselines.RawTransactionAsync(connection, c, warmup, measure));
 }
 
-// 2. The API scenarios: a fresh swarm per scenario and concurrency.
+// 2. The API scenarios: for each scenario and concurrency a fresh app on a fresh table, and a fresh swarm.
 foreach (var scenario in scenarios)
 {
     foreach (var c in clientCounts)
     {
-        if (!Fits(perRun + TimeSpan.FromSeconds(5)))
+        if (!Fits(perScenarioRun))
         {
             Progress(RowResult.Skip(scenario.Key, scenario.Title, scenario.Kind, c, "out of the time budget"));
             continue;
         }
+        AppHost? host = null;
         try
         {
-            app.SettleNotes.Clear();
-            var row = await scenario.RunAsync(context, c);
+            host = await AppHost.StartAsync(appSettings);
+            ProcessCpu.Current = ProcessCpu.For(host.ProcessId);
+            using var app = new AppClient(host.BaseAddress, tenantKey);
+            var row = await scenario.RunAsync(new ScenarioContext(app, warmup, measure), c);
             row.Notes.AddRange(app.SettleNotes);
             Progress(row);
         }
         catch (Exception e)
         {
-            Progress(RowResult.Skip(scenario.Key, scenario.Title, scenario.Kind, c, $"set-up failed: {e.Message}"));
+            Progress(RowResult.Skip(scenario.Key, scenario.Title, scenario.Kind, c, $"failed: {e.GetType().Name}: {e.Message}"));
+        }
+        finally
+        {
+            ProcessCpu.Current = ProcessCpu.For(appPid: null);
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
         }
     }
 }
 
-// 3. The raw Table floor again: how much Azurite slowed down as the run filled it (not used for ratios).
+// 3. The raw Table floor again: drift over the run, and a second chance for a floor measured on a noisy machine.
 foreach (var c in clientCounts)
 {
     var again = await Baselines.RawTableWriteAsync(connection, c, warmup, measure, Baselines.RawTableTitle + " (end)");
@@ -102,7 +119,7 @@ foreach (var c in clientCounts)
         OpsPerSec = again.OpsPerSec, P50 = again.P50, P95 = again.P95, P99 = again.P99, MaxMs = again.MaxMs, CallsPerOp = again.CallsPerOp, Errors = again.Errors,
         AppCpuMsPerOp = again.AppCpuMsPerOp, AzuriteCpuMsPerOp = again.AzuriteCpuMsPerOp, ClientCpuMsPerOp = again.ClientCpuMsPerOp,
         AppCpuCores = again.AppCpuCores, AzuriteCpuCores = again.AzuriteCpuCores,
-        FirstError = again.FirstError, Notes = ["the same floor re-measured after the scenarios (drift check; ratios use the first)"],
+        FirstError = again.FirstError, Notes = ["the same floor re-measured after the scenarios (drift; ratios use the better of the two)"],
     });
 }
 
@@ -120,10 +137,10 @@ var ordered = rows.OrderBy(r => order.IndexOf(r.Key)).ThenBy(r => r.Clients).ToL
 var report = new Report(ordered, clientCounts);
 report.ComputeRatios();
 report.EvaluateTargets();
-var header = $"CoordinationFunctions benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, warm-up {warmup.TotalSeconds:0.#} s + {measure.TotalSeconds:0.#} s per run, Azurite in memory, app over loopback HTTP";
+var header = $"CoordinationFunctions benchmark — {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, warm-up {warmup.TotalSeconds:0.#} s + {measure.TotalSeconds:0.#} s per run, " +
+    "one Azurite (in memory), a fresh app process and table per run, loopback HTTP";
 Console.WriteLine(report.Render(total.Elapsed, header));
 
-Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 var json = new
 {
     generatedAt = DateTimeOffset.UtcNow,

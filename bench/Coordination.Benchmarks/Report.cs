@@ -12,7 +12,12 @@ public sealed class Report(IReadOnlyList<RowResult> rows, IReadOnlyList<int> cli
 
     private RowResult? Find(string key, int clients) => Rows.FirstOrDefault(r => r.Key == key && r.Clients == clients && !r.Skipped && r.Ops > 0);
 
-    private RowResult? RawTable(int clients) => Find(Baselines.RawTableKey, clients);
+    /// <summary>
+    /// The raw Table floor at this concurrency: the better (higher ops/s) of its two measurements, at the start and at
+    /// the end of the run, since a floor is what the store can do and this machine's noise only ever adds to it.
+    /// </summary>
+    private RowResult? RawTable(int clients) =>
+        new[] { Find(Baselines.RawTableKey, clients), Find(Baselines.RawTableKey + "-end", clients) }.Where(r => r is not null).MaxBy(r => r!.OpsPerSec);
 
     private RowResult? Queue(int clients) => Find(Baselines.QueueKey, clients);
 
@@ -23,7 +28,7 @@ public sealed class Report(IReadOnlyList<RowResult> rows, IReadOnlyList<int> cli
         {
             var raw = RawTable(row.Clients);
             var queue = Queue(row.Clients);
-            if (row.Key == Baselines.RawTableKey)
+            if (row.Key.StartsWith(Baselines.RawTableKey, StringComparison.Ordinal))
             {
                 continue;
             }
@@ -173,6 +178,7 @@ public sealed class Report(IReadOnlyList<RowResult> rows, IReadOnlyList<int> cli
         sb.AppendLine("confl/op = mean X-Storage-Conflicts (writes that lost an ETag race); appCPU / azCPU = CPU ms per op of the app / of Azurite in the");
         sb.AppendLine("window (Azurite's includes the app's background sequencing, which calls/op leaves out); p50÷rawT = p50 ÷ raw Table write p50 at the same c;");
         sb.AppendLine("ops÷queue = ops/s ÷ Storage Queue receive→delete ops/s at the same c; eff = ops/s × calls/op ÷ raw Table write ops/s at the same c.");
+        sb.AppendLine("The raw Table write floor is measured at the start and at the end; ratios use the better of the two at each c.");
         sb.AppendLine();
         sb.AppendLine("Notes:");
         foreach (var group in Rows.GroupBy(r => r.Key))

@@ -61,7 +61,7 @@ public static class Scenarios
     }
 
     /// <summary>Tasks made ready before the claim → complete window: enough for the window at a generous rate.</summary>
-    public static int PreparedTasks(int clients) => clients switch { 1 => 600, <= 8 => 1500, _ => 2000 };
+    public static int PreparedTasks(int clients) => clients switch { 1 => 400, <= 8 => 800, _ => 1000 };
 
     private static async Task<RowResult> ClaimCompleteAsync(ScenarioContext cx, int clients)
     {
@@ -124,7 +124,7 @@ public static class Scenarios
             var reply = await cx.App.PostAsync(swarm.Path("tasks/bulk"), workers[i], body, ct);
             return reply.Status == 200 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "bulk create");
         });
-        await cx.App.SettleAfterWindowAsync(swarm, TimeSpan.FromSeconds(30));
+        await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("bulk-create-100", "bulk create of 100", RowKind.Write, clients, m);
         row.Notes.Add($"{row.OpsPerSec * 100:0} tasks/s");
         return row;
