@@ -68,6 +68,10 @@ public sealed class AppHost : IAsyncDisposable
         env["Logging__LogLevel__Default"] = "Warning";
         env["ASPNETCORE_ENVIRONMENT"] = "Production";
         env["DOTNET_NOLOGO"] = "1";
+        // Each run starts a fresh process: without tiering its JIT work happens in the warm-up, instead of hot methods
+        // being recompiled in the background during the measured window (at a few ops/s they reach the tier-up count
+        // only seconds in). BENCH_APP_TIERED_COMPILATION=1 keeps the runtime's default.
+        env["DOTNET_TieredCompilation"] = Environment.GetEnvironmentVariable("BENCH_APP_TIERED_COMPILATION") == "1" ? "1" : "0";
         env.Remove("ASPNETCORE_URLS");
         env.Remove("FUNCTIONS_CUSTOMHANDLER_PORT");
         foreach (var name in env.Keys.Where(k => k.StartsWith("BENCH_", StringComparison.Ordinal)).ToList())
