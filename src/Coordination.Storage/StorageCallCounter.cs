@@ -65,7 +65,7 @@ public sealed class StorageCallScope : IDisposable
     /// <summary>Calls made in this scope so far.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
-    /// <summary>Writes in this scope that lost a race (412, or 409 on insert) and were retried or given up.</summary>
+    /// <summary>Writes in this scope that lost a race (412, 409 on insert, or 404 on a transaction operation conditioned on an ETag) and were retried or given up.</summary>
     public long Conflicts => Interlocked.Read(ref _conflicts);
 
     internal void Increment() => Interlocked.Increment(ref _calls);

@@ -176,7 +176,14 @@ public sealed class TableClient
         message.Request.Headers.SetValue("Content-Type", batch.ContentType);
         message.Request.Content = RequestContent.Create(batch.Body);
         await _pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-        return TableTransactionBatch.ParseResponse(message.Response, actions.Count);
+        var result = TableTransactionBatch.ParseResponse(message.Response, actions.Count);
+        if (result.Outcome == StorageOutcome.NotFound && result.FailedIndex is { } failed && actions[failed].IfMatch != default && actions[failed].IfMatch != ETag.All)
+        {
+            // An operation conditioned on the ETag it read found the row gone: it lost a race to a delete (two claimers
+            // taking the same ready row answer 404, not 412), so it counts as a conflict like a stale ETag does.
+            StorageCallCounter.RecordConflict();
+        }
+        return result;
     }
 
     private async Task<Page<TableEntity>> QueryPageAsync(string? filter, string[]? select, int? top, string? continuation, CancellationToken cancellationToken)

@@ -118,6 +118,25 @@ public sealed class TableTransactionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_operation_conditioned_on_an_etag_whose_row_was_deleted_meanwhile_counts_as_a_lost_race()
+    {
+        var read = await _table.AddEntityAsync(Row("raced", "v1"));
+        Assert.True((await _table.DeleteEntityAsync(Pk, "raced", ETag.All)).Succeeded);
+
+        using (var scope = StorageCallCounter.BeginScope())
+        {
+            AssertFailedAt(await _table.SubmitTransactionAsync([TableTransactionAction.Delete(Pk, "raced", read.ETag)]), 0, StorageOutcome.NotFound);
+            Assert.Equal(1, scope.Conflicts);
+        }
+        using (var scope = StorageCallCounter.BeginScope())
+        {
+            // Unconditional (ETag.All): a missing row is not a race.
+            AssertFailedAt(await _table.SubmitTransactionAsync([TableTransactionAction.Delete(Pk, "raced", ETag.All)]), 0, StorageOutcome.NotFound);
+            Assert.Equal(0, scope.Conflicts);
+        }
+    }
+
+    [Fact]
     public async Task An_operation_the_service_refuses_as_invalid_throws_with_its_index_and_applies_nothing()
     {
         var error = await Assert.ThrowsAsync<TableTransactionFailedException>(() => _table.SubmitTransactionAsync(
