@@ -59,6 +59,12 @@ public sealed class TaskRaceTests
                     ? new { leaseId = (string?)task["leaseId"], fencingToken = (long)task["fencingToken"]! }
                     : new { leaseId = (string?)task["leaseId"], fencingToken = (long)task["fencingToken"]!, error = "random failure" };
                 using var done = await client.ActAsync(swarm, task, action, body);
+                // A holder too slow for its 5 s lease (a loaded machine) has abandoned it: the server answers
+                // lease_lost, and the log invariants below still hold. Anything else is a failure.
+                if (done.StatusCode == HttpStatusCode.Conflict && (await done.Content.ReadAsStringAsync()).Contains("\"lease_lost\"", StringComparison.Ordinal))
+                {
+                    continue;
+                }
                 if (done.StatusCode != HttpStatusCode.OK)
                 {
                     unexpected.Add($"{action} {(int)done.StatusCode}: {await done.Content.ReadAsStringAsync()}");
