@@ -42,7 +42,7 @@ public static class EventStream
         {
             while (!ct.IsCancellationRequested && clock.GetUtcNow() < ends)
             {
-                var events = await log.ReadAsync(id, new EventQuery(cursor, Limit: BatchSize), ct);
+                var events = await log.ReadAsync(id, new EventQuery(cursor, Limit: BatchSize), ct, waitForOwnWrites: false);
                 if (events.Count > 0)
                 {
                     var frame = new StringBuilder();
