@@ -344,14 +344,13 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         new(ProblemCatalog.InvalidTransition, $"Task '{taskId}' is {TaskRows.StatusText(status)}: {what} is not allowed.",
             new Dictionary<string, object?> { ["taskStatus"] = TaskRows.StatusText(status) });
 
-    private static string EncodeCursor(string token) => Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string EncodeCursor(string token) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
 
     private static string DecodeCursor(string cursor)
     {
         try
         {
-            var s = cursor.Replace('-', '+').Replace('_', '/');
-            return Encoding.UTF8.GetString(Convert.FromBase64String(s.PadRight(s.Length + (4 - s.Length % 4) % 4, '=')));
+            return Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor));
         }
         catch (FormatException)
         {
