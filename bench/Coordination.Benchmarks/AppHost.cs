@@ -145,7 +145,7 @@ public sealed class AppHost : IAsyncDisposable
         }
         try
         {
-            await new TableClient(_connection, TableName, new StorageClientOptions()).DeleteAsync();
+            await new TableStore(_connection, TableName, new StorageClientOptions()).DeleteAsync();
             await new QueueClient(_connection, QueueName, new StorageClientOptions()).DeleteAsync();
             await new QueueClient(_connection, QueueName + "-poison", new StorageClientOptions()).DeleteAsync();
         }

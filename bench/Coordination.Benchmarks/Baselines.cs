@@ -20,12 +20,12 @@ public static class Baselines
     public const int QueueBatch = 100;
 
     /// <summary>
-    /// One raw Table point write round trip through our TableClient: every client upserts (replace) its own small
+    /// One raw Table point write round trip through our TableStore: every client upserts (replace) its own small
     /// entity. The physical floor for one storage call here.
     /// </summary>
     public static async Task<RowResult> RawTableWriteAsync(StorageConnection connection, int clients, TimeSpan warmup, TimeSpan measure, string title = RawTableTitle)
     {
-        var table = new TableClient(connection, $"benchraw{Guid.NewGuid():N}"[..24], new StorageClientOptions());
+        var table = new TableStore(connection, $"benchraw{Guid.NewGuid():N}"[..24], new StorageClientOptions());
         await table.CreateAsync();
         try
         {
@@ -37,7 +37,7 @@ public static class Baselines
                 return result.Succeeded ? OpResult.Success(LoadRunner.MsSince(began), 1, 0) : OpResult.Failure($"upsert: {result.Outcome}");
             });
             var row = RowResult.From(RawTableKey, title, RowKind.Baseline, clients, m, reportsConflicts: false);
-            row.Notes.Add("our TableClient, upsert (replace) of one small entity per client; 1 storage call");
+            row.Notes.Add("our TableStore, upsert (replace) of one small entity per client; 1 storage call");
             return row;
         }
         finally
@@ -52,7 +52,7 @@ public static class Baselines
     /// </summary>
     public static async Task<RowResult> RawTransactionAsync(StorageConnection connection, int clients, TimeSpan warmup, TimeSpan measure)
     {
-        var table = new TableClient(connection, $"benchtxn{Guid.NewGuid():N}"[..24], new StorageClientOptions());
+        var table = new TableStore(connection, $"benchtxn{Guid.NewGuid():N}"[..24], new StorageClientOptions());
         await table.CreateAsync();
         try
         {
@@ -62,8 +62,8 @@ public static class Baselines
                 var n = ++counters[i];
                 var actions = new[]
                 {
-                    TableTransactionAction.UpsertReplace(new TableEntity($"p{i}", "row") { ["N"] = n, ["Text"] = "a small entity" }),
-                    TableTransactionAction.UpsertReplace(new TableEntity($"p{i}", "outbox") { ["N"] = n }),
+                    TableActions.UpsertReplace(new TableEntity($"p{i}", "row") { ["N"] = n, ["Text"] = "a small entity" }),
+                    TableActions.UpsertReplace(new TableEntity($"p{i}", "outbox") { ["N"] = n }),
                 };
                 var result = await table.SubmitTransactionAsync(actions, ct);
                 return result.Succeeded ? OpResult.Success(LoadRunner.MsSince(began), 1, 0) : OpResult.Failure($"transaction: {result.Outcome}");

@@ -189,7 +189,7 @@ public sealed class CoordinationSettings
     /// <summary>Checks values that have a fixed shape; returns a message per problem.</summary>
     public IEnumerable<string> Validate()
     {
-        if (!TableClient.IsValidTableName(TableName))
+        if (!TableStore.IsValidTableName(TableName))
         {
             yield return $"{TableNameSetting.Key} '{TableName}' is not a valid table name.";
         }

@@ -15,11 +15,11 @@ public sealed record EventQuery(long After = 0, IReadOnlyList<string>? Types = n
 /// The write and read side of a swarm's log: changes add <see cref="Append"/>'s outbox row to their own
 /// transaction and then <see cref="Committed"/>; readers get events in sequence order.
 /// </summary>
-public sealed class EventLog(TableClient table, EventPump pump, EventNotifier notifier, TimeProvider clock)
+public sealed class EventLog(TableStore table, EventPump pump, EventNotifier notifier, TimeProvider clock)
 {
     /// <summary>The outbox action to include in the change's transaction.</summary>
     public TableTransactionAction Append(string swarmId, PendingEvent pending) =>
-        TableTransactionAction.Add(EventRows.Outbox(swarmId, pending, clock.GetUtcNow()));
+        TableActions.Add(EventRows.Outbox(swarmId, pending, clock.GetUtcNow()));
 
     /// <summary>Call after the change's transaction committed: gets the event sequenced promptly.</summary>
     public void Committed(string swarmId) => pump.Kick(swarmId);

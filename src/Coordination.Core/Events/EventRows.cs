@@ -41,6 +41,10 @@ public static class EventRows
         {
             row["Subject"] = pending.Subject;
         }
+        if (pending.Audience is not null)
+        {
+            row["Audience"] = pending.Audience;
+        }
         StoredJson.Write(row, "Data", pending.Data);
         return row;
     }
@@ -73,6 +77,9 @@ public static class EventRows
         Hash = row.GetString("Hash")!,
         PrevHash = row.GetString("PrevHash")!,
     };
+
+    /// <summary>The agent an event row is addressed to (<see cref="PendingEvent.Audience"/>), or null.</summary>
+    public static string? AudienceOf(TableEntity row) => row.GetString("Audience");
 
     /// <summary>The CloudEvents <c>source</c> of a swarm's events.</summary>
     public static string SourceOf(string swarmId) => "/swarms/" + swarmId;

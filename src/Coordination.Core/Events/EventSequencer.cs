@@ -11,7 +11,7 @@ namespace Coordination.Core.Events;
 /// runner wins each batch whichever instance, trigger or request started it, and sequences stay gapless.
 /// After each committed batch it kicks the real-time fan-out, which runs in the background.
 /// </summary>
-public sealed class EventSequencer(TableClient table, EventNotifier notifier, RealtimeFanOut fanOut, ILogger<EventSequencer> logger)
+public sealed class EventSequencer(TableStore table, EventNotifier notifier, RealtimeFanOut fanOut, ILogger<EventSequencer> logger)
 {
     /// <summary>Two operations per event (insert evt, delete outbox) plus the meta row fit in 100.</summary>
     internal const int MaxEventsPerBatch = 49;
@@ -100,12 +100,12 @@ public sealed class EventSequencer(TableClient table, EventNotifier notifier, Re
         {
             var sequence = ++lastSequence;
             var hash = HashChain.Compute(prevHash, sequence, outbox);
-            actions.Add(TableTransactionAction.Add(EventRows.Sequenced(outbox, sequence, prevHash, hash)));
-            actions.Add(TableTransactionAction.Delete(swarmId, outbox.RowKey, outbox.ETag));
+            actions.Add(TableActions.Add(EventRows.Sequenced(outbox, sequence, prevHash, hash)));
+            actions.Add(TableActions.Delete(swarmId, outbox.RowKey, outbox.ETag));
             prevHash = hash;
         }
         var nextMeta = new TableEntity(swarmId, EventRows.SequenceMetaKey) { ["LastSequence"] = lastSequence, ["LastHash"] = prevHash };
-        actions.Add(meta is null ? TableTransactionAction.Add(nextMeta) : TableTransactionAction.Replace(nextMeta, meta.ETag));
+        actions.Add(meta is null ? TableActions.Add(nextMeta) : TableActions.Replace(nextMeta, meta.ETag));
 
         var result = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         return result.Succeeded ? new BatchResult(pending.Count, lastSequence, more) : null;

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Coordination.Core.Common;
-using Coordination.Core.Messaging;
 using Coordination.Storage;
 using Coordination.Storage.Tables;
 using Coordination.Storage.WebPubSub;
@@ -12,8 +11,8 @@ namespace Coordination.Core.Events;
 
 /// <summary>
 /// Real-time fan-out of the sequenced log through Azure Web PubSub: every event goes to the group <c>swarm-{id}</c>
-/// (clients join it with the token from negotiate), and a <c>message.sent</c> event for one agent also goes to that
-/// agent's user (<c>{swarmId}.{agentId}</c>). Each Web PubSub message is a CloudEvents JSON batch (an array, in sequence
+/// (clients join it with the token from negotiate), and an event addressed to one agent (its <see cref="PendingEvent.Audience"/>, e.g. a direct message) also goes to
+/// that agent's user (<c>{swarmId}.{agentId}</c>). Each Web PubSub message is a CloudEvents JSON batch (an array, in sequence
 /// order). Reads the log, never the outbox, from a durable cursor (<c>meta|fanout</c>) advanced after each successful
 /// send: delivery is at least once, and clients drop repeats by event <c>id</c> or <c>sequence</c>.
 /// The sequencer <see cref="Kick"/>s after each committed batch; the run happens in the background, so neither writers
@@ -23,13 +22,13 @@ namespace Coordination.Core.Events;
 /// </summary>
 public sealed class RealtimeFanOut
 {
-    private readonly TableClient table;
+    private readonly TableStore table;
     private readonly WebPubSubServiceClient? client;
     private readonly ILogger<RealtimeFanOut> logger;
     private readonly CoalescingRunner runner;
 
     /// <summary>Creates the fan-out; <paramref name="client"/> is null when Web PubSub is not configured.</summary>
-    public RealtimeFanOut(TableClient table, WebPubSubServiceClient? client, ILogger<RealtimeFanOut> logger)
+    public RealtimeFanOut(TableStore table, WebPubSubServiceClient? client, ILogger<RealtimeFanOut> logger)
     {
         this.table = table;
         this.client = client;
@@ -126,9 +125,15 @@ public sealed class RealtimeFanOut
         }
         var filter = $"{TableFilter.Partition(swarmId)} and RowKey gt {TableFilter.Literal(EventRows.EventKey(after))} and RowKey lt {TableFilter.Literal(EventRows.EventPrefix + "~")}";
         var events = new List<SwarmEvent>();
+        var audiences = new Dictionary<long, string>();
         await foreach (var row in table.QueryAsync(filter, maxPerPage: EventsPerRound, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            events.Add(EventRows.ToEvent(row));
+            var e = EventRows.ToEvent(row);
+            events.Add(e);
+            if (EventRows.AudienceOf(row) is { } audience)
+            {
+                audiences[e.Sequence] = audience;
+            }
             if (events.Count == EventsPerRound)
             {
                 break;
@@ -141,10 +146,9 @@ public sealed class RealtimeFanOut
         foreach (var batch in Batches(events))
         {
             await pubsub.SendToGroupAsync(GroupOf(swarmId), batch.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            foreach (var direct in batch.Events.Where(IsDirectMessage))
+            foreach (var direct in batch.Events.Where(e => audiences.ContainsKey(e.Sequence)))
             {
-                var to = direct.Data!.Value.GetProperty("to").GetString()!;
-                await pubsub.SendToUserAsync(UserOf(swarmId, to), Serialize([direct]), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await pubsub.SendToUserAsync(UserOf(swarmId, audiences[direct.Sequence]), Serialize([direct]), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
         var next = new TableEntity(swarmId, CursorKey) { ["LastPublished"] = events[^1].Sequence };
@@ -154,10 +158,6 @@ public sealed class RealtimeFanOut
         // A lost race means another instance published the same events too (at least once, never lost): re-read the cursor.
         return advanced.Succeeded ? (events.Count, events.Count == EventsPerRound) : (events.Count, true);
     }
-
-    private static bool IsDirectMessage(SwarmEvent e) =>
-        e.Type == "message.sent" && e.Data is { ValueKind: JsonValueKind.Object } data
-        && data.TryGetProperty("to", out var to) && to.ValueKind == JsonValueKind.String && to.GetString() != MessageRows.BroadcastTarget;
 
     private static IEnumerable<(IReadOnlyList<SwarmEvent> Events, BinaryData Body)> Batches(List<SwarmEvent> events)
     {

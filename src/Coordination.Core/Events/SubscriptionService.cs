@@ -41,7 +41,7 @@ public sealed record SubscriptionEvents(IReadOnlyList<SwarmEvent> Events, long C
 /// an SSE stream's Last-Event-ID, not shared swarm state: nothing about it is logged (a <c>*</c> subscriber would
 /// otherwise feed on its own acks), and observers may subscribe (in archived swarms too).
 /// </summary>
-public sealed class SubscriptionService(TableClient table, EventLog log, EventSequencer sequencer, CoordinationSettings settings, TimeProvider clock)
+public sealed class SubscriptionService(TableStore table, EventLog log, EventSequencer sequencer, CoordinationSettings settings, TimeProvider clock)
 {
     /// <summary>Longest long-poll.</summary>
     public const int MaxWaitSeconds = 30;

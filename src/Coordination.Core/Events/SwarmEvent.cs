@@ -66,6 +66,12 @@ public sealed record SwarmEvent
 /// <param name="Actor">Who caused it (agent id, or <c>system</c> for timers).</param>
 public sealed record PendingEvent(string Type, string? Subject, string? Data, string Actor)
 {
+    /// <summary>
+    /// The one agent the event is addressed to, if any (a direct message): real-time fan-out also sends it to that
+    /// agent alone. Stored with the event, outside the hashed fields and the CloudEvent.
+    /// </summary>
+    public string? Audience { get; init; }
+
     /// <summary>The actor name used for changes made by timers and the platform.</summary>
     public const string SystemActor = "system";
 

@@ -14,7 +14,7 @@ namespace Coordination.Core.Locks;
 /// (at acquire or by the sweep) deletes the old claim row in its own transaction, so a holder whose lock was
 /// lost can never release or renew over the new holder.
 /// </summary>
-public sealed class LockService(TableClient table, EventLog events, TenantDirectory tenants, KeyedWaitQueue waiters, StripedGate gate, TimeProvider clock)
+public sealed class LockService(TableStore table, EventLog events, TenantDirectory tenants, KeyedWaitQueue waiters, StripedGate gate, TimeProvider clock)
 {
     /// <summary>Longest wait a caller may ask for (well under the platform's 230 s HTTP limit).</summary>
     public const int MaxWaitSeconds = 120;
@@ -94,14 +94,14 @@ public sealed class LockService(TableClient table, EventLog events, TenantDirect
         var index = IndexRow(swarmId, resource, claimId, caller.AgentId!, token, claim.GetDateTimeOffset("AcquiredAt")!.Value, expiresAt);
         var actions = new List<TableTransactionAction>
         {
-            TableTransactionAction.Merge(new TableEntity(swarmId, claim.RowKey) { ["ExpiresAt"] = expiresAt }, claim.ETag),
-            TableTransactionAction.Merge(new TableEntity(swarmId, LockRows.LockKey(resource)) { ["ExpiresAt"] = expiresAt }, ETag.All),
-            TableTransactionAction.Add(index),
+            TableActions.Merge(new TableEntity(swarmId, claim.RowKey) { ["ExpiresAt"] = expiresAt }, claim.ETag),
+            TableActions.Merge(new TableEntity(swarmId, LockRows.LockKey(resource)) { ["ExpiresAt"] = expiresAt }, ETag.All),
+            TableActions.Add(index),
             events.Append(swarmId, PendingEvent.Of("lock.renewed", resource, new { resource, claimId, fencingToken = token, expiresAt }, caller.Actor)),
         };
         if (index.RowKey != LockRows.ExpiryKey(oldExpiry, resource))
         {
-            actions.Add(TableTransactionAction.Delete(swarmId, LockRows.ExpiryKey(oldExpiry, resource), ETag.All));
+            actions.Add(TableActions.Delete(swarmId, LockRows.ExpiryKey(oldExpiry, resource), ETag.All));
         }
         var result = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
@@ -202,20 +202,20 @@ public sealed class LockService(TableClient table, EventLog events, TenantDirect
             };
             var actions = new List<TableTransactionAction>
             {
-                row is null ? TableTransactionAction.Add(next) : TableTransactionAction.Replace(next, row.ETag),
-                TableTransactionAction.Add(new TableEntity(swarmId, LockRows.ClaimKey(claimId))
+                row is null ? TableActions.Add(next) : TableActions.Replace(next, row.ETag),
+                TableActions.Add(new TableEntity(swarmId, LockRows.ClaimKey(claimId))
                 {
                     ["Resource"] = resource, ["Holder"] = caller.AgentId, ["FencingToken"] = token, ["AcquiredAt"] = now,
                     ["ExpiresAt"] = expiresAt, ["Ttl"] = (int)ttl.TotalSeconds,
                 }),
-                TableTransactionAction.Add(IndexRow(swarmId, resource, claimId, caller.AgentId!, token, now, expiresAt)),
+                TableActions.Add(IndexRow(swarmId, resource, claimId, caller.AgentId!, token, now, expiresAt)),
             };
             if (holder is not null)
             {
                 // Work stealing: the previous holder's lock expired and nobody swept it yet.
                 var previousClaim = row!.GetString("ClaimId")!;
-                actions.Add(TableTransactionAction.Delete(swarmId, LockRows.ClaimKey(previousClaim), ETag.All));
-                actions.Add(TableTransactionAction.Delete(swarmId, LockRows.ExpiryKey(heldUntil!.Value, resource), ETag.All));
+                actions.Add(TableActions.Delete(swarmId, LockRows.ClaimKey(previousClaim), ETag.All));
+                actions.Add(TableActions.Delete(swarmId, LockRows.ExpiryKey(heldUntil!.Value, resource), ETag.All));
                 actions.Add(events.Append(swarmId, PendingEvent.Of("resource_released", resource,
                     new { resource, claimId = previousClaim, fencingToken = token - 1, holder, reason = "expired" }, PendingEvent.SystemActor)));
             }
@@ -242,9 +242,9 @@ public sealed class LockService(TableClient table, EventLog events, TenantDirect
         var indexKey = LockRows.ExpiryKey(claim.GetDateTimeOffset("ExpiresAt")!.Value, resource);
         var result = await table.SubmitTransactionAsync(
         [
-            TableTransactionAction.Delete(swarmId, claim.RowKey, conditionOnIndex ? ETag.All : condition),
-            TableTransactionAction.Delete(swarmId, indexKey, conditionOnIndex ? condition : ETag.All),
-            TableTransactionAction.UpsertReplace(new TableEntity(swarmId, LockRows.LockKey(resource)) { ["Resource"] = resource, ["LastFencingToken"] = token, ["Holder"] = string.Empty }),
+            TableActions.Delete(swarmId, claim.RowKey, conditionOnIndex ? ETag.All : condition),
+            TableActions.Delete(swarmId, indexKey, conditionOnIndex ? condition : ETag.All),
+            TableActions.UpsertReplace(new TableEntity(swarmId, LockRows.LockKey(resource)) { ["Resource"] = resource, ["LastFencingToken"] = token, ["Holder"] = string.Empty }),
             events.Append(swarmId, PendingEvent.Of("resource_released", resource, new { resource, claimId, fencingToken = token, holder = claim.GetString("Holder"), reason }, actor)),
         ], cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)

@@ -16,7 +16,7 @@ namespace Coordination.Core.Messaging;
 /// read a thread, catch up. Sending commits the message row, its inbox copies and the <c>message.sent</c> event
 /// together; reading and marking a page delivered is one query plus one transaction.
 /// </summary>
-public sealed partial class MessageService(TableClient table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, TimeProvider clock)
+public sealed partial class MessageService(TableStore table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, TimeProvider clock)
 {
     /// <summary>Longest message text.</summary>
     public const int MaxContentLength = 16_000;
@@ -37,23 +37,23 @@ public sealed partial class MessageService(TableClient table, EventLog events, S
 
         var head = new List<TableTransactionAction>
         {
-            TableTransactionAction.Add(MessageRows.MessageRow(swarmId, message, recipients)),
-            TableTransactionAction.Add(MessageRows.ThreadRow(swarmId, message)),
+            TableActions.Add(MessageRows.MessageRow(swarmId, message, recipients)),
+            TableActions.Add(MessageRows.ThreadRow(swarmId, message)),
             events.Append(swarmId, PendingEvent.Of("message.sent", message.MessageId, new
             {
                 messageId = message.MessageId, from = message.From, to = message.To, category = message.Category, priority = message.Priority,
                 subject = message.Subject, threadId = message.ThreadId, parentMessageId = message.ParentId, expiresAt = message.ExpiresAt,
                 recipients = recipients.Count,
-            }, caller.Actor)),
+            }, caller.Actor) with { Audience = message.Broadcast ? null : message.To }),
         };
         if (message.ExpiresAt is not null)
         {
-            head.Add(TableTransactionAction.Add(MessageRows.ExpiryRow(swarmId, message)));
+            head.Add(TableActions.Add(MessageRows.ExpiryRow(swarmId, message)));
         }
         // The message row, the event and the first copies commit together: with up to ~95 recipients (every swarm
         // within the default limits) a send is all or nothing. Larger broadcasts continue in further transactions of
         // copies only; each is an idempotent insert of fixed keys.
-        var copies = recipients.Select(r => TableTransactionAction.Add(MessageRows.InboxRow(swarmId, message, r, recipients.Count))).ToList();
+        var copies = recipients.Select(r => TableActions.Add(MessageRows.InboxRow(swarmId, message, r, recipients.Count))).ToList();
         var copyBytes = MessageRows.ApproximateBytes(message);
         var perTransaction = Math.Clamp(MaxTransactionBytes / copyBytes, 1, MaxOperations);
         var firstCount = Math.Min(copies.Count, Math.Max(0, Math.Min(MaxOperations - head.Count, perTransaction - 1)));
@@ -147,10 +147,10 @@ public sealed partial class MessageService(TableClient table, EventLog events, S
             }
             var now = clock.GetUtcNow();
             var update = new TableEntity(swarmId, inboxKey) { ["Status"] = MessageRows.Status.Acknowledged, ["AcknowledgedAt"] = now, ["DeliveredAt"] = copy.GetDateTimeOffset("DeliveredAt") ?? now };
-            var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, copy.ETag) };
+            var actions = new List<TableTransactionAction> { TableActions.Merge(update, copy.ETag) };
             if (!message.Broadcast)
             {
-                actions.Add(TableTransactionAction.Merge(StatusOf(swarmId, messageRow.RowKey, update), Azure.ETag.All));
+                actions.Add(TableActions.Merge(StatusOf(swarmId, messageRow.RowKey, update), Azure.ETag.All));
             }
             actions.Add(events.Append(swarmId, PendingEvent.Of("message.acknowledged", messageId, new { messageId, by = agentId, from = message.From }, caller.Actor)));
             var result = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
@@ -328,10 +328,10 @@ public sealed partial class MessageService(TableClient table, EventLog events, S
         var groups = pending.Select(row =>
         {
             var update = new TableEntity(swarmId, row.RowKey) { ["Status"] = MessageRows.Status.Delivered, ["DeliveredAt"] = now };
-            var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
+            var actions = new List<TableTransactionAction> { TableActions.Merge(update, row.ETag) };
             if (row.GetBoolean("Broadcast") != true)
             {
-                actions.Add(TableTransactionAction.Merge(StatusOf(swarmId, MessageRows.MessageKey(row.GetString("MessageId")!), update), Azure.ETag.All));
+                actions.Add(TableActions.Merge(StatusOf(swarmId, MessageRows.MessageKey(row.GetString("MessageId")!), update), Azure.ETag.All));
             }
             return (Row: row, Actions: actions);
         }).ToList();
@@ -388,7 +388,7 @@ public sealed partial class MessageService(TableClient table, EventLog events, S
             var remaining = chunk.ToList();
             for (var attempt = 0; attempt < 10 && remaining.Count > 0; attempt++)
             {
-                var result = await table.SubmitTransactionAsync(remaining.Select(k => TableTransactionAction.Delete(swarmId, k, Azure.ETag.All)).ToList(), cancellationToken).ConfigureAwait(false);
+                var result = await table.SubmitTransactionAsync(remaining.Select(k => TableActions.Delete(swarmId, k, Azure.ETag.All)).ToList(), cancellationToken).ConfigureAwait(false);
                 if (result.Succeeded)
                 {
                     break;

@@ -21,7 +21,7 @@ public sealed record HeartbeatRequest(string? Status = null, IReadOnlyList<strin
 /// offline/online transition exactly once — the member row remembers what was last reported, and the
 /// report and the event commit together under the row's ETag.
 /// </summary>
-public sealed class PresenceService(TableClient table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
+public sealed class PresenceService(TableStore table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
 {
     private static readonly string[] Statuses = ["online", "busy", "away"];
 
@@ -123,7 +123,7 @@ public sealed class PresenceService(TableClient table, EventLog events, SwarmDir
             var lastHeartbeat = row.GetDateTimeOffset("LastHeartbeat");
             var result = await table.SubmitTransactionAsync(
             [
-                TableTransactionAction.Merge(update, row.ETag),
+                TableActions.Merge(update, row.ETag),
                 events.Append(swarmId, PendingEvent.Of("agent." + current, agentId, new { agentId, lastHeartbeat }, PendingEvent.SystemActor)),
             ], cancellationToken).ConfigureAwait(false);
             // A lost race means a heartbeat or another sweep changed the row; the next sweep decides again.

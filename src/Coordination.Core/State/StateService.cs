@@ -17,7 +17,7 @@ namespace Coordination.Core.State;
 /// and its <c>state.changed</c> event commit in one transaction. The ETag and version this instance last wrote
 /// are cached, so a repeated write from here is one storage call; a stale cache costs one failed attempt.
 /// </summary>
-public sealed class StateService(TableClient table, EventLog events, TenantDirectory tenants, KeyedSignal signal, StripedGate gate, CoordinationSettings settings, TimeProvider clock)
+public sealed class StateService(TableStore table, EventLog events, TenantDirectory tenants, KeyedSignal signal, StripedGate gate, CoordinationSettings settings, TimeProvider clock)
 {
     /// <summary>Longest key accepted.</summary>
     public const int MaxKeyLength = 400;
@@ -142,7 +142,7 @@ public sealed class StateService(TableClient table, EventLog events, TenantDirec
             StoredJson.Write(row, "Value", value);
             var result = await table.SubmitTransactionAsync(
             [
-                current is null ? TableTransactionAction.Add(row) : TableTransactionAction.Replace(row, current.ETag),
+                current is null ? TableActions.Add(row) : TableActions.Replace(row, current.ETag),
                 events.Append(swarmId, PendingEvent.Of("state.changed", key, new { key, version, op }, caller.Actor)),
             ], ct).ConfigureAwait(false);
             if (!result.Succeeded)

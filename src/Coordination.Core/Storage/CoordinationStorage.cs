@@ -11,13 +11,13 @@ public sealed class CoordinationStorage
     /// <summary>Creates the clients.</summary>
     public CoordinationStorage(CoordinationSettings settings, StorageConnection connection, StorageClientOptions options)
     {
-        Table = new TableClient(connection, settings.TableName, options);
+        Table = new TableStore(connection, settings.TableName, options);
         WakeQueue = new QueueClient(connection, settings.WakeQueueName, options);
         CallCounter = options.CallCounter;
     }
 
     /// <summary>The one table holding every swarm's rows (PartitionKey = swarm).</summary>
-    public TableClient Table { get; }
+    public TableStore Table { get; }
 
     /// <summary>The queue carrying coalesced wake-up messages.</summary>
     public QueueClient WakeQueue { get; }

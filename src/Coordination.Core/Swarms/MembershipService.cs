@@ -10,7 +10,7 @@ namespace Coordination.Core.Swarms;
 
 /// <summary>Joining, listing, leaving and removing members.</summary>
 public sealed class MembershipService(
-    TableClient table, EventLog events, SwarmDirectory directory, AgentTokens tokens, JoinGuard guard,
+    TableStore table, EventLog events, SwarmDirectory directory, AgentTokens tokens, JoinGuard guard,
     TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock, StripedGate gate, IEnumerable<IMemberDepartureHandler> departureHandlers)
 {
     private const string JoinRefused = "Join refused: no active swarm matches this join code.";
@@ -60,8 +60,8 @@ public sealed class MembershipService(
             var coordinators = (members?.GetInt32("Coordinators") ?? 0) + (role == Role.Coordinator ? 1 : 0);
             var result = await table.SubmitTransactionAsync(
             [
-                TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = count + 1, ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
-                TableTransactionAction.Add(MemberRows.New(swarmId, agentId, name, role, tokenId, capabilities, clock.GetUtcNow())),
+                TableActions.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = count + 1, ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
+                TableActions.Add(MemberRows.New(swarmId, agentId, name, role, tokenId, capabilities, clock.GetUtcNow())),
                 events.Append(swarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(role), name, capabilities }, agentId)),
             ], ct).ConfigureAwait(false);
             if (result is { Succeeded: false, FailedIndex: 1, Outcome: StorageOutcome.AlreadyExists })
@@ -126,8 +126,8 @@ public sealed class MembershipService(
             var type = self ? "agent.left" : "agent.removed";
             var result = await table.SubmitTransactionAsync(
             [
-                TableTransactionAction.Delete(swarmId, member.RowKey, member.ETag),
-                TableTransactionAction.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = Math.Max(0, count - 1), ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
+                TableActions.Delete(swarmId, member.RowKey, member.ETag),
+                TableActions.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = Math.Max(0, count - 1), ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
                 events.Append(swarmId, PendingEvent.Of(type, agentId, new { agentId, by = caller.Actor }, caller.Actor)),
             ], ct).ConfigureAwait(false);
             return result.Succeeded ? new object() : null;

@@ -26,7 +26,7 @@ public sealed record MembershipInfo(string AgentId, Role Role, string TokenId);
 /// are kept for <see cref="CacheTtl"/>. Changes made by this process invalidate at once; a removal made
 /// by another instance takes effect here within the TTL.
 /// </summary>
-public sealed class SwarmDirectory(TableClient table, TimeProvider clock)
+public sealed class SwarmDirectory(TableStore table, TimeProvider clock)
 {
     /// <summary>How long a read stays fresh.</summary>
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(10);

@@ -12,7 +12,7 @@ namespace Coordination.Core.Swarms;
 
 /// <summary>Creating, reading, archiving and deleting swarms.</summary>
 public sealed class SwarmService(
-    TableClient table, EventLog events, SwarmDirectory directory, AgentTokens tokens, TimeProvider clock, ILogger<SwarmService> logger)
+    TableStore table, EventLog events, SwarmDirectory directory, AgentTokens tokens, TimeProvider clock, ILogger<SwarmService> logger)
 {
     /// <summary>Members when the request does not say.</summary>
     public const int DefaultMaxAgents = 20;
@@ -40,9 +40,9 @@ public sealed class SwarmService(
             };
             var actions = new List<TableTransactionAction>
             {
-                TableTransactionAction.Add(swarmRow),
-                TableTransactionAction.Add(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = 1, ["Coordinators"] = 1 }),
-                TableTransactionAction.Add(MemberRows.New(swarmId, coordinatorId, coordinatorName, Role.Coordinator, tokenId, [], now)),
+                TableActions.Add(swarmRow),
+                TableActions.Add(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = 1, ["Coordinators"] = 1 }),
+                TableActions.Add(MemberRows.New(swarmId, coordinatorId, coordinatorName, Role.Coordinator, tokenId, [], now)),
                 events.Append(swarmId, PendingEvent.Of("swarm.created", swarmId, new { name, goal, maxAgents }, coordinatorId)),
                 events.Append(swarmId, PendingEvent.Of("agent.joined", coordinatorId, new { agentId = coordinatorId, role = "coordinator" }, coordinatorId)),
             };
@@ -81,7 +81,7 @@ public sealed class SwarmService(
             }
             var update = new TableEntity(swarmId, SwarmRows.SwarmKey) { ["Status"] = SwarmRows.Status.Archived, ["ArchivedAt"] = clock.GetUtcNow() };
             var result = await table.SubmitTransactionAsync(
-                [TableTransactionAction.Merge(update, row.ETag), events.Append(swarmId, PendingEvent.Of("swarm.archived", swarmId, new { by = caller.Actor }, caller.Actor))], ct).ConfigureAwait(false);
+                [TableActions.Merge(update, row.ETag), events.Append(swarmId, PendingEvent.Of("swarm.archived", swarmId, new { by = caller.Actor }, caller.Actor))], ct).ConfigureAwait(false);
             return result.Succeeded ? true : null;
         }, "the swarm", cancellationToken).ConfigureAwait(false);
         directory.Invalidate(swarmId);
@@ -115,7 +115,7 @@ public sealed class SwarmService(
             {
                 break;
             }
-            await table.SubmitTransactionAsync(keys.Select(k => TableTransactionAction.Delete(swarmId, k, Azure.ETag.All)).ToList(), cancellationToken).ConfigureAwait(false);
+            await table.SubmitTransactionAsync(keys.Select(k => TableActions.Delete(swarmId, k, Azure.ETag.All)).ToList(), cancellationToken).ConfigureAwait(false);
         }
         await table.DeleteEntityAsync(SwarmRows.JoinCodePartition, row.GetString("JoinCode")!, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
         await table.DeleteEntityAsync(SwarmRows.SwarmIndexPartition, swarmId, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
@@ -145,8 +145,8 @@ public sealed class SwarmService(
             var next = new TableEntity(partition, SwarmRows.TenantCounterKey) { ["Count"] = count + 1 };
             var result = await table.SubmitTransactionAsync(
             [
-                counter is null ? TableTransactionAction.Add(next) : TableTransactionAction.Replace(next, counter.ETag),
-                TableTransactionAction.Add(new TableEntity(partition, SwarmRows.TenantSwarmKey(swarmId)) { ["CreatedAt"] = clock.GetUtcNow() }),
+                counter is null ? TableActions.Add(next) : TableActions.Replace(next, counter.ETag),
+                TableActions.Add(new TableEntity(partition, SwarmRows.TenantSwarmKey(swarmId)) { ["CreatedAt"] = clock.GetUtcNow() }),
             ], ct).ConfigureAwait(false);
             return result.Succeeded ? new object() : null;
         }, "the tenant's swarm count", cancellationToken);
@@ -166,7 +166,7 @@ public sealed class SwarmService(
                 }
                 var next = new TableEntity(partition, SwarmRows.TenantCounterKey) { ["Count"] = Math.Max(0, (counter.GetInt32("Count") ?? 1) - 1) };
                 var result = await table.SubmitTransactionAsync(
-                    [TableTransactionAction.Replace(next, counter.ETag), TableTransactionAction.Delete(partition, index.RowKey, index.ETag)], ct).ConfigureAwait(false);
+                    [TableActions.Replace(next, counter.ETag), TableActions.Delete(partition, index.RowKey, index.ETag)], ct).ConfigureAwait(false);
                 return result.Succeeded ? new object() : null;
             }, "the tenant's swarm count", cancellationToken).ConfigureAwait(false);
         }

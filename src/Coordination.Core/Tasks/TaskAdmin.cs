@@ -18,7 +18,7 @@ public sealed record TaskSummary(string TaskId, string Type, string Title, TaskS
 public sealed record TaskSnapshot(IReadOnlyList<TaskSummary> Tasks, bool Truncated);
 
 /// <summary>Reading task lists and stats, and the coordinator's operations: update, reassign, delete, requeue, recover.</summary>
-public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases leases, EventLog events, KeyedSignal signal, TimeProvider clock) : IMemberDepartureHandler
+public sealed class TaskAdmin(TableStore table, TaskService tasks, TaskLeases leases, EventLog events, KeyedSignal signal, TimeProvider clock) : IMemberDepartureHandler
 {
     /// <summary>Most tasks a snapshot lists.</summary>
     public const int SnapshotLimit = 1000;
@@ -130,7 +130,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
             update["Status"] = TaskRows.StatusText(next);
             type = next == TaskStatus.Cancelled ? "task.cancelled" : "task.updated";
         }
-        var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
+        var actions = new List<TableTransactionAction> { TableActions.Merge(update, row.ETag) };
         actions.AddRange(MoveReadyRow(row, status, update, next, now));
         var after = TaskLeases.Apply(row, update);
         actions.Add(events.Append(swarmId, PendingEvent.Of(type, taskId, new { taskId, status = TaskRows.StatusText(next), title = request.Title, priority = after.GetInt32("Priority") }, caller.Actor)));
@@ -168,15 +168,15 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
             throw force ? new ProblemException(ProblemCatalog.ForbiddenRole, "Only a coordinator may force the deletion of a claimed task.")
                 : InvalidTransition(taskId, status, "deletion while claimed (a coordinator may use force=true)");
         }
-        var actions = new List<TableTransactionAction> { TableTransactionAction.Delete(swarmId, row.RowKey, row.ETag) };
+        var actions = new List<TableTransactionAction> { TableActions.Delete(swarmId, row.RowKey, row.ETag) };
         actions.AddRange(MoveReadyRow(row, status, new TableEntity(swarmId, row.RowKey), TaskStatus.Cancelled, clock.GetUtcNow()));
         if (status == TaskStatus.Claimed)
         {
-            actions.Add(TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All));
+            actions.Add(TableActions.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All));
         }
         if (row.GetString("IdempotencyKey") is { Length: > 0 } key)
         {
-            actions.Add(TableTransactionAction.Delete(swarmId, TaskRows.IdempotencyKey(key), ETag.All));
+            actions.Add(TableActions.Delete(swarmId, TaskRows.IdempotencyKey(key), ETag.All));
         }
         actions.Add(events.Append(swarmId, PendingEvent.Of("task.deleted", taskId, new { taskId, status = TaskRows.StatusText(status) }, caller.Actor)));
         await CommitAsync(swarmId, taskId, actions, false, cancellationToken).ConfigureAwait(false);
@@ -196,8 +196,8 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         var after = TaskLeases.Apply(row, update);
         await CommitAsync(swarmId, taskId,
         [
-            TableTransactionAction.Merge(update, row.ETag),
-            TableTransactionAction.Add(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, now, taskId))),
+            TableActions.Merge(update, row.ETag),
+            TableActions.Add(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, now, taskId))),
             events.Append(swarmId, PendingEvent.Of("task.requeued", taskId, new { taskId, from = TaskRows.StatusText(status) }, caller.Actor)),
         ], true, cancellationToken).ConfigureAwait(false);
         return TaskRows.ToView(after);
@@ -273,7 +273,7 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         var status = TaskRows.StatusOf(row);
         var now = clock.GetUtcNow();
         var update = new TableEntity(swarmId, row.RowKey) { ["AssignedTo"] = assignee, ["UpdatedAt"] = now };
-        var actions = new List<TableTransactionAction> { TableTransactionAction.Merge(update, row.ETag) };
+        var actions = new List<TableTransactionAction> { TableActions.Merge(update, row.ETag) };
         actions.AddRange(MoveReadyRow(row, status, update, status, now));
         var after = TaskLeases.Apply(row, update);
         actions.Add(ReassignedEvent(swarmId, taskId, assignee, actor));
@@ -294,14 +294,14 @@ public sealed class TaskAdmin(TableClient table, TaskService tasks, TaskLeases l
         var actions = new List<TableTransactionAction>();
         if (statusBefore == TaskStatus.Pending)
         {
-            actions.Add(TableTransactionAction.Delete(before.PartitionKey, TaskRows.ReadyKey(before.GetInt32("Priority") ?? 5, before.GetDateTimeOffset("ReadyAt")!.Value, taskId), ETag.All));
+            actions.Add(TableActions.Delete(before.PartitionKey, TaskRows.ReadyKey(before.GetInt32("Priority") ?? 5, before.GetDateTimeOffset("ReadyAt")!.Value, taskId), ETag.All));
         }
         if (statusAfter == TaskStatus.Pending)
         {
             var readyAt = statusBefore == TaskStatus.Pending ? before.GetDateTimeOffset("ReadyAt")!.Value : TaskRows.ReadyTime(before, now);
             update["ReadyAt"] = readyAt;
             var after = TaskLeases.Apply(before, update);
-            actions.Add(TableTransactionAction.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId))));
+            actions.Add(TableActions.UpsertReplace(TaskRows.CopyAs(after, TaskRows.ReadyKey(after.GetInt32("Priority") ?? 5, readyAt, taskId))));
         }
         return actions;
     }

@@ -14,7 +14,7 @@ namespace Coordination.Core.Tasks;
 /// Every lease carries a fencing token that increases with each lease of the task, so a holder whose lease was
 /// lost is refused even if it still has the lease id.
 /// </summary>
-public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal signal, CoordinationSettings settings, TimeProvider clock)
+public sealed class TaskLeases(TableStore table, EventLog events, KeyedSignal signal, CoordinationSettings settings, TimeProvider clock)
 {
     /// <summary>How many ready rows past the requested count a contended claim spreads over.</summary>
     private const int Spread = 8;
@@ -68,8 +68,8 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             done["CompletedAt"] = now;
             var actions = new List<TableTransactionAction>
             {
-                TableTransactionAction.Merge(done, row.ETag),
-                TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All),
+                TableActions.Merge(done, row.ETag),
+                TableActions.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), ETag.All),
                 events.Append(swarmId, PendingEvent.Of("task.completed", taskId, new { taskId, owner = row.GetString("Owner"), attempt = row.GetInt32("Attempts") }, caller.Actor)),
             };
             var unblocked = await UnblockDependentsAsync(swarmId, row, now, caller.Actor, actions, ct).ConfigureAwait(false);
@@ -131,13 +131,13 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             var leaseRow = LeaseRow(row, now + lease);
             var actions = new List<TableTransactionAction>
             {
-                TableTransactionAction.Merge(renewed, row.ETag),
-                TableTransactionAction.Add(leaseRow),
+                TableActions.Merge(renewed, row.ETag),
+                TableActions.Add(leaseRow),
                 events.Append(swarmId, PendingEvent.Of("task.renewed", taskId, new { taskId, leaseExpiresAt = now + lease }, caller.Actor)),
             };
             if (oldKey != leaseRow.RowKey)
             {
-                actions.Add(TableTransactionAction.Delete(swarmId, oldKey, ETag.All));
+                actions.Add(TableActions.Delete(swarmId, oldKey, ETag.All));
             }
             var outcome = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (!outcome.Succeeded)
@@ -210,9 +210,9 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             foreach (var ready in chosen)
             {
                 var claim = ClaimFields(ready, caller, now, lease);
-                actions.Add(TableTransactionAction.Delete(swarmId, ready.RowKey, ready.ETag));
-                actions.Add(TableTransactionAction.Merge(claim, ETag.All));
-                actions.Add(TableTransactionAction.Add(LeaseRow(Apply(ready, claim), now + lease)));
+                actions.Add(TableActions.Delete(swarmId, ready.RowKey, ready.ETag));
+                actions.Add(TableActions.Merge(claim, ETag.All));
+                actions.Add(TableActions.Add(LeaseRow(Apply(ready, claim), now + lease)));
                 actions.Add(ClaimedEvent(swarmId, claim, caller));
                 claimed.Add(TaskRows.ToView(Apply(ready, claim)));
             }
@@ -220,9 +220,9 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
             {
                 // Work stealing: the lease expired and the sweep has not run yet.
                 var claim = ClaimFields(task, caller, now, lease);
-                actions.Add(TableTransactionAction.Delete(swarmId, expiredLease.RowKey, expiredLease.ETag));
-                actions.Add(TableTransactionAction.Merge(claim, task.ETag));
-                actions.Add(TableTransactionAction.Add(LeaseRow(Apply(task, claim), now + lease)));
+                actions.Add(TableActions.Delete(swarmId, expiredLease.RowKey, expiredLease.ETag));
+                actions.Add(TableActions.Merge(claim, task.ETag));
+                actions.Add(TableActions.Add(LeaseRow(Apply(task, claim), now + lease)));
                 actions.Add(events.Append(swarmId, PendingEvent.Of("task.expired", task.GetString("TaskId"),
                     new { taskId = task.GetString("TaskId"), owner = task.GetString("Owner"), attempt = task.GetInt32("Attempts"), next = "claimed" }, PendingEvent.SystemActor)));
                 actions.Add(ClaimedEvent(swarmId, claim, caller));
@@ -324,14 +324,14 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
         adjust?.Invoke(merged);
         var actions = new List<TableTransactionAction>
         {
-            TableTransactionAction.Merge(merged, row.ETag),
-            TableTransactionAction.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), leaseETag ?? ETag.All),
+            TableActions.Merge(merged, row.ETag),
+            TableActions.Delete(swarmId, TaskRows.LeaseKey(row.GetDateTimeOffset("LeaseExpiresAt")!.Value, taskId), leaseETag ?? ETag.All),
             events.Append(swarmId, PendingEvent.Of(type, taskId, data, actor)),
         };
         if (next == TaskStatus.Pending)
         {
             merged["ReadyAt"] = now;
-            actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(Apply(row, merged), TaskRows.ReadyKey(row.GetInt32("Priority") ?? 5, now, taskId))));
+            actions.Add(TableActions.Add(TaskRows.CopyAs(Apply(row, merged), TaskRows.ReadyKey(row.GetInt32("Priority") ?? 5, now, taskId))));
         }
         else if (next == TaskStatus.DeadLettered)
         {
@@ -361,11 +361,11 @@ public sealed class TaskLeases(TableClient table, EventLog events, KeyedSignal s
                 update["Status"] = TaskRows.StatusText(TaskStatus.Pending);
                 update["ReadyAt"] = readyAt;
                 var id = dependent.GetString("TaskId")!;
-                actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(Apply(dependent, update), TaskRows.ReadyKey(dependent.GetInt32("Priority") ?? 5, readyAt, id))));
+                actions.Add(TableActions.Add(TaskRows.CopyAs(Apply(dependent, update), TaskRows.ReadyKey(dependent.GetInt32("Priority") ?? 5, readyAt, id))));
                 actions.Add(events.Append(swarmId, PendingEvent.Of("task.unblocked", id, new { taskId = id, after = row.GetString("TaskId") }, actor)));
                 unblocked++;
             }
-            actions.Add(TableTransactionAction.Merge(update, dependent.ETag));
+            actions.Add(TableActions.Merge(update, dependent.ETag));
         }
         return unblocked;
     }

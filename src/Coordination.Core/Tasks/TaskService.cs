@@ -11,7 +11,7 @@ using Coordination.Storage.Tables;
 namespace Coordination.Core.Tasks;
 
 /// <summary>Creating tasks (one transaction each, idempotent with a key) and dependencies between them.</summary>
-public sealed partial class TaskService(TableClient table, EventLog events, KeyedSignal signal, TenantDirectory tenants, TimeProvider clock)
+public sealed partial class TaskService(TableStore table, EventLog events, KeyedSignal signal, TenantDirectory tenants, TimeProvider clock)
 {
     /// <summary>Largest result accepted on complete (payloads use the tenant's limit).</summary>
     public const int PayloadLimit = 64 * 1024;
@@ -38,11 +38,11 @@ public sealed partial class TaskService(TableClient table, EventLog events, Keye
                 var dependents = TaskRows.List(dependency, "Dependents").Append(taskId).ToList();
                 var update = new TableEntity(swarmId, dependency.RowKey);
                 TaskRows.SetList(update, "Dependents", dependents);
-                actions.Add(TableTransactionAction.Merge(update, dependency.ETag));
+                actions.Add(TableActions.Merge(update, dependency.ETag));
             }
             if (key is not null)
             {
-                actions.Add(TableTransactionAction.Add(new TableEntity(swarmId, TaskRows.IdempotencyKey(key)) { ["TaskIds"] = JsonSerializer.Serialize(new[] { taskId }) }));
+                actions.Add(TableActions.Add(new TableEntity(swarmId, TaskRows.IdempotencyKey(key)) { ["TaskIds"] = JsonSerializer.Serialize(new[] { taskId }) }));
             }
             var result = await table.SubmitTransactionAsync(actions, ct).ConfigureAwait(false);
             if (result.Succeeded)
@@ -251,10 +251,10 @@ public sealed partial class TaskService(TableClient table, EventLog events, Keye
     private List<TableTransactionAction> RowActions(string swarmId, TableEntity row, TaskPlan plan, Caller caller, DateTimeOffset now)
     {
         var taskId = row.GetString("TaskId")!;
-        var actions = new List<TableTransactionAction> { TableTransactionAction.Add(row) };
+        var actions = new List<TableTransactionAction> { TableActions.Add(row) };
         if (TaskRows.StatusOf(row) == TaskStatus.Pending)
         {
-            actions.Add(TableTransactionAction.Add(TaskRows.CopyAs(row, TaskRows.ReadyKey(plan.Priority, row.GetDateTimeOffset("ReadyAt")!.Value, taskId))));
+            actions.Add(TableActions.Add(TaskRows.CopyAs(row, TaskRows.ReadyKey(plan.Priority, row.GetDateTimeOffset("ReadyAt")!.Value, taskId))));
         }
         actions.Add(events.Append(swarmId, PendingEvent.Of("task.created", taskId,
             new { taskId, type = plan.Type, title = plan.Title, priority = plan.Priority, status = row.GetString("Status"), assignedTo = plan.AssignedTo, dependencies = plan.Dependencies }, caller.Actor)));

@@ -25,19 +25,22 @@ public enum TableTransactionActionType
 }
 
 /// <summary>One operation of a transaction. Updates and deletes must state their concurrency through <paramref name="IfMatch"/>.</summary>
-public sealed record TableTransactionAction(TableTransactionActionType ActionType, TableEntity Entity, ETag IfMatch = default)
+public sealed record TableTransactionAction(TableTransactionActionType ActionType, TableEntity Entity, ETag IfMatch = default);
+
+/// <summary>The operations a transaction is built from, each stating its concurrency.</summary>
+public static class TableActions
 {
     /// <summary>An insert.</summary>
     public static TableTransactionAction Add(TableEntity entity) => new(TableTransactionActionType.Add, entity);
 
-    /// <summary>A conditional delete.</summary>
+    /// <summary>A delete conditional on <paramref name="ifMatch"/> (<see cref="ETag.All"/> for any version).</summary>
     public static TableTransactionAction Delete(string partitionKey, string rowKey, ETag ifMatch) =>
         new(TableTransactionActionType.Delete, new TableEntity(partitionKey, rowKey), ifMatch);
 
-    /// <summary>A conditional replace.</summary>
+    /// <summary>A replace conditional on <paramref name="ifMatch"/>.</summary>
     public static TableTransactionAction Replace(TableEntity entity, ETag ifMatch) => new(TableTransactionActionType.UpdateReplace, entity, ifMatch);
 
-    /// <summary>A conditional merge.</summary>
+    /// <summary>A merge conditional on <paramref name="ifMatch"/>.</summary>
     public static TableTransactionAction Merge(TableEntity entity, ETag ifMatch) => new(TableTransactionActionType.UpdateMerge, entity, ifMatch);
 
     /// <summary>An unconditional insert-or-replace.</summary>

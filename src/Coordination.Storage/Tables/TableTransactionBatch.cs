@@ -30,9 +30,9 @@ internal static partial class TableTransactionBatch
             var (method, path, hasBody) = action.ActionType switch
             {
                 TableTransactionActionType.Add => ("POST", "/" + table, true),
-                TableTransactionActionType.Delete => ("DELETE", TableClient.EntityPath(table, entity.PartitionKey, entity.RowKey), false),
-                TableTransactionActionType.UpdateMerge or TableTransactionActionType.UpsertMerge => ("MERGE", TableClient.EntityPath(table, entity.PartitionKey, entity.RowKey), true),
-                _ => ("PUT", TableClient.EntityPath(table, entity.PartitionKey, entity.RowKey), true),
+                TableTransactionActionType.Delete => ("DELETE", TableStore.EntityPath(table, entity.PartitionKey, entity.RowKey), false),
+                TableTransactionActionType.UpdateMerge or TableTransactionActionType.UpsertMerge => ("MERGE", TableStore.EntityPath(table, entity.PartitionKey, entity.RowKey), true),
+                _ => ("PUT", TableStore.EntityPath(table, entity.PartitionKey, entity.RowKey), true),
             };
             body.Append("--").Append(changesetBoundary).Append("\r\n")
                 .Append("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n")

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Coordination.Functions.Features.Events;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 using Coordination.IntegrationTests.Infrastructure;
 using Coordination.IntegrationTests.Messaging;
 using Coordination.IntegrationTests.Swarms;

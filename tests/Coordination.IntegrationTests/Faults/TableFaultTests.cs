@@ -112,9 +112,9 @@ public sealed class TableFaultTests
 
         var result = await setup.Faulty.SubmitTransactionAsync(
         [
-            TableTransactionAction.Merge(new TableEntity("p", "a") { ["Counter"] = 2 }, a.ETag),
-            TableTransactionAction.Delete("p", "b", b.ETag),
-            TableTransactionAction.Add(new TableEntity("p", "c") { ["Counter"] = 1 }),
+            TableActions.Merge(new TableEntity("p", "a") { ["Counter"] = 2 }, a.ETag),
+            TableActions.Delete("p", "b", b.ETag),
+            TableActions.Add(new TableEntity("p", "c") { ["Counter"] = 1 }),
         ]);
 
         Assert.True(result.Succeeded, $"Transaction failed at {result.FailedIndex} with {result.Outcome} {result.ErrorCode}.");
@@ -156,7 +156,7 @@ public sealed class TableFaultTests
         setup.Proxy.Plan(FaultAction.DropAfterForwarding, when: IsBatch);
 
         var result = await setup.Faulty.SubmitTransactionAsync(
-            [.. Enumerable.Range(0, 3).Select(i => TableTransactionAction.Add(new TableEntity("p", $"r{i}") { ["Index"] = i }))]);
+            [.. Enumerable.Range(0, 3).Select(i => TableActions.Add(new TableEntity("p", $"r{i}") { ["Index"] = i }))]);
 
         Assert.False(result.Succeeded);
         Assert.Equal(0, result.FailedIndex);
@@ -206,7 +206,7 @@ public sealed class TableFaultTests
             "read" => () => setup.Faulty.GetEntityAsync("p", "existing"),
             "insert" => () => setup.Faulty.AddEntityAsync(new TableEntity("p", "new")),
             "conditional update" => () => setup.Faulty.UpdateEntityAsync(new TableEntity("p", "existing") { ["X"] = 1 }, existing.ETag),
-            _ => () => setup.Faulty.SubmitTransactionAsync([TableTransactionAction.Add(new TableEntity("p", "new"))]),
+            _ => () => setup.Faulty.SubmitTransactionAsync([TableActions.Add(new TableEntity("p", "new"))]),
         };
 
         var clock = Stopwatch.StartNew();
@@ -256,7 +256,7 @@ public sealed class TableFaultTests
 
     private static Func<ProxiedRequest, bool> IsInsert(string table) => r => r.Method == "POST" && r.Target.EndsWith("/" + table, StringComparison.Ordinal);
 
-    private static async Task<List<TableEntity>> ReadPartitionAsync(TableClient table, string partitionKey)
+    private static async Task<List<TableEntity>> ReadPartitionAsync(TableStore table, string partitionKey)
     {
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync(TableFilter.Partition(partitionKey)))
@@ -269,7 +269,7 @@ public sealed class TableFaultTests
     /// <summary>A fresh table, a proxy in front of Azurite's table endpoint, and a client that goes through it.</summary>
     private sealed class FaultySetup : IAsyncDisposable
     {
-        private FaultySetup(TableClient table, FaultProxy proxy, TableClient faulty, StorageCallCounter calls)
+        private FaultySetup(TableStore table, FaultProxy proxy, TableStore faulty, StorageCallCounter calls)
         {
             Table = table;
             Proxy = proxy;
@@ -278,12 +278,12 @@ public sealed class TableFaultTests
         }
 
         /// <summary>Direct to Azurite: arranges and verifies.</summary>
-        public TableClient Table { get; }
+        public TableStore Table { get; }
 
         public FaultProxy Proxy { get; }
 
         /// <summary>The same table through the proxy, with fast bounded retries.</summary>
-        public TableClient Faulty { get; }
+        public TableStore Faulty { get; }
 
         /// <summary>Attempts the faulty client made, retries included.</summary>
         public StorageCallCounter Calls { get; }
@@ -293,7 +293,7 @@ public sealed class TableFaultTests
             var table = await TestEnvironment.CreateTableAsync();
             var proxy = FaultProxy.Start(TestEnvironment.Storage.TableEndpoint);
             var calls = new StorageCallCounter();
-            var faulty = new TableClient(TestEnvironment.StorageVia(tableEndpoint: proxy.Endpoint), table.Name, FastRetries(calls));
+            var faulty = new TableStore(TestEnvironment.StorageVia(tableEndpoint: proxy.Endpoint), table.Name, FastRetries(calls));
             return new FaultySetup(table, proxy, faulty, calls);
         }
 

@@ -41,9 +41,9 @@ public static class TestEnvironment
     public static string UniqueTableName(string prefix = "t") => prefix + Guid.NewGuid().ToString("N")[..20];
 
     /// <summary>Creates a fresh table for one test class.</summary>
-    public static async Task<TableClient> CreateTableAsync(StorageClientOptions? options = null)
+    public static async Task<TableStore> CreateTableAsync(StorageClientOptions? options = null)
     {
-        var table = new TableClient(Storage, UniqueTableName(), options);
+        var table = new TableStore(Storage, UniqueTableName(), options);
         await table.CreateAsync();
         return table;
     }

@@ -66,7 +66,7 @@ public sealed class TablesInteropTests
             Assert.Equal(StorageOutcome.Succeeded, add.Outcome);
             // The same properties through a transaction: the $batch body serializes them separately.
             var batchRowKey = RowKey + "-batch";
-            var batch = await table.SubmitTransactionAsync([TableTransactionAction.UpsertReplace(NewEntity(PartitionKey, batchRowKey))]);
+            var batch = await table.SubmitTransactionAsync([TableActions.UpsertReplace(NewEntity(PartitionKey, batchRowKey))]);
             Assert.True(batch.Succeeded);
 
             var seen = await SdkReadAsync(table.Name, (PartitionKey, RowKey), (PartitionKey, batchRowKey), (PartitionKey, "absent"));

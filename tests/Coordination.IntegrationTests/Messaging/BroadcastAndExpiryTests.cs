@@ -1,7 +1,7 @@
 using System.Net;
 using Coordination.Core.Messaging;
 using Coordination.Functions.Features.Messaging;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 using Coordination.IntegrationTests.Infrastructure;
 using Coordination.IntegrationTests.Swarms;
 using Coordination.Storage.Tables;

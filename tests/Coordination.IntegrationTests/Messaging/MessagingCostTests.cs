@@ -26,7 +26,7 @@ public sealed class MessagingCostTests(SwarmAppFixture fixture) : IClassFixture<
         _ = await _app.JoinAsync(swarm, "bob");
         var counter = new StorageCallCounter();
         var service = new MessageService(
-            new TableClient(TestEnvironment.Storage, _app.TableName, new StorageClientOptions { CallCounter = counter }),
+            new TableStore(TestEnvironment.Storage, _app.TableName, new StorageClientOptions { CallCounter = counter }),
             _app.Services.GetRequiredService<EventLog>(), _app.Services.GetRequiredService<SwarmDirectory>(),
             _app.Services.GetRequiredService<TenantDirectory>(), TimeProvider.System);
         var alice = new Caller("test", swarm.SwarmId, "alice", Role.Worker);

@@ -81,7 +81,7 @@ public sealed class StorageConnectionTests
     public async Task The_test_run_connection_string_reaches_azurite()
     {
         var connection = StorageConnection.Parse(TestEnvironment.StorageConnectionString);
-        var table = new TableClient(connection, TestEnvironment.UniqueTableName());
+        var table = new TableStore(connection, TestEnvironment.UniqueTableName());
 
         Assert.True(await table.CreateIfNotExistsAsync());
         Assert.True(await table.ExistsAsync());

@@ -9,7 +9,7 @@ namespace Coordination.IntegrationTests.Storage;
 public sealed class TableEntityTests : IAsyncLifetime
 {
     private const string Pk = "p";
-    private TableClient _table = null!;
+    private TableStore _table = null!;
 
     public async Task InitializeAsync() => _table = await TestEnvironment.CreateTableAsync();
 
@@ -221,7 +221,7 @@ public sealed class TableEntityTests : IAsyncLifetime
     public async Task Writes_without_a_stated_concurrency_are_refused_before_any_request()
     {
         var counter = new StorageCallCounter();
-        var table = new TableClient(TestEnvironment.Storage, _table.Name, new StorageClientOptions { CallCounter = counter });
+        var table = new TableStore(TestEnvironment.Storage, _table.Name, new StorageClientOptions { CallCounter = counter });
 
         await Assert.ThrowsAsync<ArgumentException>(() => table.UpdateEntityAsync(Entity("r"), default));
         await Assert.ThrowsAsync<ArgumentException>(() => table.DeleteEntityAsync(Pk, "r", default));

@@ -7,7 +7,7 @@ namespace Coordination.IntegrationTests.Storage;
 public sealed class TableEntityTypeTests : IAsyncLifetime
 {
     private const string Pk = "types";
-    private TableClient _table = null!;
+    private TableStore _table = null!;
 
     public async Task InitializeAsync() => _table = await TestEnvironment.CreateTableAsync();
 

@@ -10,7 +10,7 @@ namespace Coordination.IntegrationTests.Storage;
 /// </summary>
 public sealed class TableKeyCodecStorageTests : IAsyncLifetime
 {
-    private TableClient _table = null!;
+    private TableStore _table = null!;
 
     public async Task InitializeAsync() => _table = await TestEnvironment.CreateTableAsync();
 
@@ -77,7 +77,7 @@ public sealed class TableKeyCodecStorageTests : IAsyncLifetime
         var merged = await _table.UpdateEntityAsync(new TableEntity(pk, rk) { ["Merged"] = true }, got.ETag);
         Assert.True(merged.Succeeded, $"merge failed: {merged.Outcome}");
 
-        var batch = await _table.SubmitTransactionAsync([TableTransactionAction.Replace(new TableEntity(pk, rk) { ["Batched"] = true }, merged.ETag)]);
+        var batch = await _table.SubmitTransactionAsync([TableActions.Replace(new TableEntity(pk, rk) { ["Batched"] = true }, merged.ETag)]);
         Assert.True(batch.Succeeded, $"batch failed at {batch.FailedIndex}: {batch.ErrorCode}");
 
         var delete = await _table.DeleteEntityAsync(pk, rk, batch.ETags[0]);

@@ -10,7 +10,7 @@ public sealed class TableLifecycleTests
     [Fact]
     public async Task Create_makes_the_table_and_a_second_create_is_already_exists()
     {
-        var table = new TableClient(TestEnvironment.Storage, TestEnvironment.UniqueTableName());
+        var table = new TableStore(TestEnvironment.Storage, TestEnvironment.UniqueTableName());
         Assert.False(await table.ExistsAsync());
 
         var first = await table.CreateAsync();
@@ -27,7 +27,7 @@ public sealed class TableLifecycleTests
     [Fact]
     public async Task Create_if_not_exists_is_true_only_for_the_call_that_created_it()
     {
-        var table = new TableClient(TestEnvironment.Storage, TestEnvironment.UniqueTableName());
+        var table = new TableStore(TestEnvironment.Storage, TestEnvironment.UniqueTableName());
 
         Assert.True(await table.CreateIfNotExistsAsync());
         Assert.False(await table.CreateIfNotExistsAsync());
@@ -52,7 +52,7 @@ public sealed class TableLifecycleTests
     [Fact]
     public async Task Entity_operations_on_a_missing_table_throw_rather_than_pass_for_a_missing_row()
     {
-        var table = new TableClient(TestEnvironment.Storage, TestEnvironment.UniqueTableName());
+        var table = new TableStore(TestEnvironment.Storage, TestEnvironment.UniqueTableName());
 
         var insert = await Assert.ThrowsAnyAsync<Azure.RequestFailedException>(() => table.AddEntityAsync(new TableEntity("p", "r")));
 
@@ -67,6 +67,6 @@ public sealed class TableLifecycleTests
     [InlineData("with-dash")]
     public void Invalid_table_names_are_refused_by_the_constructor(string name)
     {
-        Assert.Throws<ArgumentException>(() => new TableClient(TestEnvironment.Storage, name));
+        Assert.Throws<ArgumentException>(() => new TableStore(TestEnvironment.Storage, name));
     }
 }

@@ -9,7 +9,7 @@ public sealed class TableQueryTests : IAsyncLifetime
 {
     private const string Pk = "page";
     private const int RowCount = 1_537;
-    private TableClient _table = null!;
+    private TableStore _table = null!;
 
     public async Task InitializeAsync() => _table = await TestEnvironment.CreateTableAsync();
 
@@ -174,7 +174,7 @@ public sealed class TableQueryTests : IAsyncLifetime
         var keys = Enumerable.Range(0, count).Select(i => $"row{i:D5}").ToList();
         foreach (var chunk in keys.Chunk(100))
         {
-            var result = await _table.SubmitTransactionAsync(chunk.Select(k => TableTransactionAction.Add(new TableEntity(Pk, k) { ["N"] = k.Length })).ToList());
+            var result = await _table.SubmitTransactionAsync(chunk.Select(k => TableActions.Add(new TableEntity(Pk, k) { ["N"] = k.Length })).ToList());
             Assert.True(result.Succeeded);
         }
         return keys.ToHashSet();

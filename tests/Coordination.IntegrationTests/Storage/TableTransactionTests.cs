@@ -9,7 +9,7 @@ namespace Coordination.IntegrationTests.Storage;
 public sealed class TableTransactionTests : IAsyncLifetime
 {
     private const string Pk = "tx";
-    private TableClient _table = null!;
+    private TableStore _table = null!;
 
     public async Task InitializeAsync() => _table = await TestEnvironment.CreateTableAsync();
 
@@ -25,11 +25,11 @@ public sealed class TableTransactionTests : IAsyncLifetime
 
         var result = await _table.SubmitTransactionAsync(
         [
-            TableTransactionAction.Add(Row("add", "new")),
-            TableTransactionAction.Replace(Row("replace", "new"), toReplace.ETag),
-            TableTransactionAction.Merge(Row("merge", "new"), toMerge.ETag),
-            TableTransactionAction.Delete(Pk, "delete", toDelete.ETag),
-            TableTransactionAction.UpsertReplace(Row("upsert", "new")),
+            TableActions.Add(Row("add", "new")),
+            TableActions.Replace(Row("replace", "new"), toReplace.ETag),
+            TableActions.Merge(Row("merge", "new"), toMerge.ETag),
+            TableActions.Delete(Pk, "delete", toDelete.ETag),
+            TableActions.UpsertReplace(Row("upsert", "new")),
             new(TableTransactionActionType.UpsertMerge, Row("upsert-merge", "new")),
         ]);
 
@@ -60,7 +60,7 @@ public sealed class TableTransactionTests : IAsyncLifetime
     {
         await _table.AddEntityAsync(Row("existing", "original"));
         var actions = Enumerable.Range(0, operations)
-            .Select(i => TableTransactionAction.Add(i == duplicateAt ? Row("existing", "intruder") : Row($"n{i}", "new")))
+            .Select(i => TableActions.Add(i == duplicateAt ? Row("existing", "intruder") : Row($"n{i}", "new")))
             .ToList();
 
         var result = await _table.SubmitTransactionAsync(actions);
@@ -83,8 +83,8 @@ public sealed class TableTransactionTests : IAsyncLifetime
 
         var result = await _table.SubmitTransactionAsync(
         [
-            TableTransactionAction.Add(Row("added", "new")),
-            TableTransactionAction.Replace(Row("other", "v2"), other.ETag),
+            TableActions.Add(Row("added", "new")),
+            TableActions.Replace(Row("other", "v2"), other.ETag),
             new(staleAction, Row("target", "v3"), stale),
         ]);
 
@@ -107,9 +107,9 @@ public sealed class TableTransactionTests : IAsyncLifetime
 
         var result = await _table.SubmitTransactionAsync(
         [
-            TableTransactionAction.Delete(Pk, "kept", kept.ETag),
+            TableActions.Delete(Pk, "kept", kept.ETag),
             new(action, Row("missing", "x"), ETag.All),
-            TableTransactionAction.Add(Row("added", "new")),
+            TableActions.Add(Row("added", "new")),
         ]);
 
         AssertFailedAt(result, 1, StorageOutcome.NotFound);
@@ -125,13 +125,13 @@ public sealed class TableTransactionTests : IAsyncLifetime
 
         using (var scope = StorageCallCounter.BeginScope())
         {
-            AssertFailedAt(await _table.SubmitTransactionAsync([TableTransactionAction.Delete(Pk, "raced", read.ETag)]), 0, StorageOutcome.NotFound);
+            AssertFailedAt(await _table.SubmitTransactionAsync([TableActions.Delete(Pk, "raced", read.ETag)]), 0, StorageOutcome.NotFound);
             Assert.Equal(1, scope.Conflicts);
         }
         using (var scope = StorageCallCounter.BeginScope())
         {
             // Unconditional (ETag.All): a missing row is not a race.
-            AssertFailedAt(await _table.SubmitTransactionAsync([TableTransactionAction.Delete(Pk, "raced", ETag.All)]), 0, StorageOutcome.NotFound);
+            AssertFailedAt(await _table.SubmitTransactionAsync([TableActions.Delete(Pk, "raced", ETag.All)]), 0, StorageOutcome.NotFound);
             Assert.Equal(0, scope.Conflicts);
         }
     }
@@ -141,8 +141,8 @@ public sealed class TableTransactionTests : IAsyncLifetime
     {
         var error = await Assert.ThrowsAsync<TableTransactionFailedException>(() => _table.SubmitTransactionAsync(
         [
-            TableTransactionAction.Add(Row("ok", "v")),
-            TableTransactionAction.Add(Row("raw/slash", "v")),
+            TableActions.Add(Row("ok", "v")),
+            TableActions.Add(Row("raw/slash", "v")),
         ]));
 
         Assert.Equal(400, error.Status);
@@ -153,7 +153,7 @@ public sealed class TableTransactionTests : IAsyncLifetime
     [Fact]
     public async Task Exactly_one_hundred_operations_succeed()
     {
-        var actions = Enumerable.Range(0, 100).Select(i => TableTransactionAction.Add(Row($"r{i:D3}", "v"))).ToList();
+        var actions = Enumerable.Range(0, 100).Select(i => TableActions.Add(Row($"r{i:D3}", "v"))).ToList();
 
         var result = await _table.SubmitTransactionAsync(actions);
 
@@ -167,17 +167,17 @@ public sealed class TableTransactionTests : IAsyncLifetime
     public async Task Invalid_transactions_are_refused_before_any_request()
     {
         var counter = new StorageCallCounter();
-        var table = new TableClient(TestEnvironment.Storage, _table.Name, new StorageClientOptions { CallCounter = counter });
-        var tooMany = Enumerable.Range(0, 101).Select(i => TableTransactionAction.Add(Row($"r{i}", "v"))).ToList();
+        var table = new TableStore(TestEnvironment.Storage, _table.Name, new StorageClientOptions { CallCounter = counter });
+        var tooMany = Enumerable.Range(0, 101).Select(i => TableActions.Add(Row($"r{i}", "v"))).ToList();
         List<TableTransactionAction>[] invalid =
         [
             [],
             tooMany,
-            [TableTransactionAction.Add(Row("a", "v")), TableTransactionAction.Add(new TableEntity("other", "b"))],
-            [TableTransactionAction.Add(Row("a", "v")), TableTransactionAction.UpsertReplace(Row("a", "w"))],
-            [TableTransactionAction.Replace(Row("a", "v"), default)],
-            [TableTransactionAction.Merge(Row("a", "v"), default)],
-            [TableTransactionAction.Delete(Pk, "a", default)],
+            [TableActions.Add(Row("a", "v")), TableActions.Add(new TableEntity("other", "b"))],
+            [TableActions.Add(Row("a", "v")), TableActions.UpsertReplace(Row("a", "w"))],
+            [TableActions.Replace(Row("a", "v"), default)],
+            [TableActions.Merge(Row("a", "v"), default)],
+            [TableActions.Delete(Pk, "a", default)],
         ];
 
         foreach (var actions in invalid)
@@ -197,8 +197,8 @@ public sealed class TableTransactionTests : IAsyncLifetime
 
         var result = await _table.SubmitTransactionAsync(
         [
-            TableTransactionAction.Replace(new TableEntity(pk, "o'brien") { ["Value"] = "v2" }, inserted.ETag),
-            TableTransactionAction.Add(new TableEntity(pk, "ça va")),
+            TableActions.Replace(new TableEntity(pk, "o'brien") { ["Value"] = "v2" }, inserted.ETag),
+            TableActions.Add(new TableEntity(pk, "ça va")),
         ]);
 
         Assert.True(result.Succeeded);

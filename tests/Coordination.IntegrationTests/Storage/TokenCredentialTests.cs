@@ -34,7 +34,7 @@ public sealed class TokenCredentialTests
             new Uri(recorder.BaseAddress, "table/devstoreaccount1/"), new Uri(recorder.BaseAddress, "queue/devstoreaccount1"), credential);
         var options = new StorageClientOptions { Transport = recorder.Transport };
 
-        var entity = await new TableClient(connection, "tokentable", options).GetEntityAsync("p", "r");
+        var entity = await new TableStore(connection, "tokentable", options).GetEntityAsync("p", "r");
         var messages = await new QueueClient(connection, "token-queue", options).ReceiveMessagesAsync(4);
 
         Assert.Null(entity);
@@ -63,7 +63,7 @@ public sealed class TokenCredentialTests
     {
         var credential = new StaticTokenCredential(Token);
         var connection = StorageConnection.FromTokenCredential(new Uri("http://127.0.0.1:9/devstoreaccount1"), new Uri("http://127.0.0.1:9/devstoreaccount1"), credential);
-        var table = new TableClient(connection, "tokentable", new StorageClientOptions { Retry = { MaxRetries = 0 } });
+        var table = new TableStore(connection, "tokentable", new StorageClientOptions { Retry = { MaxRetries = 0 } });
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => table.GetEntityAsync("p", "r"));
     }

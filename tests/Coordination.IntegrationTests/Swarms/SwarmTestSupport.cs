@@ -113,7 +113,7 @@ internal static class SwarmCalls
     /// <summary>Rows of the app's table read directly from storage.</summary>
     public static async Task<List<TableEntity>> RowsAsync(this RunningApp app, string filter)
     {
-        var table = new TableClient(TestEnvironment.Storage, app.TableName);
+        var table = new TableStore(TestEnvironment.Storage, app.TableName);
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync(filter))
         {

@@ -43,7 +43,7 @@ public sealed class SharedKeyTests
     [Fact]
     public void Table_policy_signs_the_date_it_sets_with_SharedKeyLite()
     {
-        var client = new TableClient(OfflineStorage.Connection, "jobs", OfflineStorage.Options());
+        var client = new TableStore(OfflineStorage.Connection, "jobs", OfflineStorage.Options());
         using var message = client.CreateGetEntityRequest("p", "r", select: null);
 
         new TableSharedKeyPolicy(Azurite).OnSendingRequest(message);

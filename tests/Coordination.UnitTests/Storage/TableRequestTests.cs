@@ -11,7 +11,7 @@ public sealed class TableRequestTests
     private const string Base = "http://127.0.0.1:10002/devstoreaccount1";
     private static readonly ETag Version = new("W/\"datetime'2024-01-01T00%3A00%3A00.1234567Z'\"");
 
-    private readonly TableClient _client = new(OfflineStorage.Connection, "jobs", OfflineStorage.Options());
+    private readonly TableStore _client = new(OfflineStorage.Connection, "jobs", OfflineStorage.Options());
 
     [Fact]
     public void Entity_address_doubles_single_quotes_then_percent_encodes_keys()
@@ -190,15 +190,15 @@ public sealed class TableRequestTests
     [InlineData("táble", false)]
     public void Table_names_follow_the_service_rule(string name, bool valid)
     {
-        Assert.Equal(valid, TableClient.IsValidTableName(name));
+        Assert.Equal(valid, TableStore.IsValidTableName(name));
     }
 
     [Fact]
     public void Table_names_may_have_63_characters_but_not_64()
     {
-        Assert.True(TableClient.IsValidTableName("t" + new string('0', 62)));
-        Assert.False(TableClient.IsValidTableName("t" + new string('0', 63)));
-        Assert.Throws<ArgumentException>(() => new TableClient(OfflineStorage.Connection, "no-dash", OfflineStorage.Options()));
+        Assert.True(TableStore.IsValidTableName("t" + new string('0', 62)));
+        Assert.False(TableStore.IsValidTableName("t" + new string('0', 63)));
+        Assert.Throws<ArgumentException>(() => new TableStore(OfflineStorage.Connection, "no-dash", OfflineStorage.Options()));
     }
 
     [Fact]

@@ -16,11 +16,11 @@ public sealed class TableTransactionBatchTests
     {
         TableTransactionAction[] actions =
         [
-            TableTransactionAction.Add(new TableEntity("p", "r1") { ["Name"] = "a" }),
-            TableTransactionAction.Merge(new TableEntity("p", "r2") { ["N"] = 2 }, Version),
-            TableTransactionAction.Delete("p", "r'3", ETag.All),
-            TableTransactionAction.UpsertReplace(new TableEntity("p", "r4")),
-            TableTransactionAction.Replace(new TableEntity("p", "r5"), Version),
+            TableActions.Add(new TableEntity("p", "r1") { ["Name"] = "a" }),
+            TableActions.Merge(new TableEntity("p", "r2") { ["N"] = 2 }, Version),
+            TableActions.Delete("p", "r'3", ETag.All),
+            TableActions.UpsertReplace(new TableEntity("p", "r4")),
+            TableActions.Replace(new TableEntity("p", "r5"), Version),
             new(TableTransactionActionType.UpsertMerge, new TableEntity("p", "r6")),
         ];
 
@@ -56,7 +56,7 @@ public sealed class TableTransactionBatchTests
     [Fact]
     public void Body_uses_crlf_line_endings_only()
     {
-        var batch = TableTransactionBatch.Create(Endpoint, "jobs", [TableTransactionAction.Add(new TableEntity("p", "r") { ["Text"] = "line1\nline2" })]);
+        var batch = TableTransactionBatch.Create(Endpoint, "jobs", [TableActions.Add(new TableEntity("p", "r") { ["Text"] = "line1\nline2" })]);
 
         var body = Encoding.UTF8.GetString(batch.Body);
 
@@ -67,7 +67,7 @@ public sealed class TableTransactionBatchTests
     [Fact]
     public void Each_batch_gets_fresh_boundaries()
     {
-        TableTransactionAction[] actions = [TableTransactionAction.Add(new TableEntity("p", "r"))];
+        TableTransactionAction[] actions = [TableActions.Add(new TableEntity("p", "r"))];
 
         Assert.NotEqual(TableTransactionBatch.Create(Endpoint, "jobs", actions).ContentType, TableTransactionBatch.Create(Endpoint, "jobs", actions).ContentType);
     }
@@ -75,7 +75,7 @@ public sealed class TableTransactionBatchTests
     [Fact]
     public void A_batch_of_100_operations_is_accepted()
     {
-        var actions = Enumerable.Range(0, 100).Select(i => TableTransactionAction.Add(new TableEntity("p", $"r{i}"))).ToList();
+        var actions = Enumerable.Range(0, 100).Select(i => TableActions.Add(new TableEntity("p", $"r{i}"))).ToList();
 
         var body = Encoding.UTF8.GetString(TableTransactionBatch.Create(Endpoint, "jobs", actions).Body);
 
@@ -87,7 +87,7 @@ public sealed class TableTransactionBatchTests
     [InlineData(101)]
     public void A_batch_must_hold_1_to_100_operations(int count)
     {
-        var actions = Enumerable.Range(0, count).Select(i => TableTransactionAction.Add(new TableEntity("p", $"r{i}"))).ToList();
+        var actions = Enumerable.Range(0, count).Select(i => TableActions.Add(new TableEntity("p", $"r{i}"))).ToList();
 
         var error = Assert.Throws<ArgumentException>(() => TableTransactionBatch.Create(Endpoint, "jobs", actions));
 
@@ -97,7 +97,7 @@ public sealed class TableTransactionBatchTests
     [Fact]
     public void A_batch_must_stay_in_one_partition()
     {
-        TableTransactionAction[] actions = [TableTransactionAction.Add(new TableEntity("p", "r")), TableTransactionAction.Add(new TableEntity("q", "r"))];
+        TableTransactionAction[] actions = [TableActions.Add(new TableEntity("p", "r")), TableActions.Add(new TableEntity("q", "r"))];
 
         var error = Assert.Throws<ArgumentException>(() => TableTransactionBatch.Create(Endpoint, "jobs", actions));
 
@@ -109,9 +109,9 @@ public sealed class TableTransactionBatchTests
     {
         TableTransactionAction[] actions =
         [
-            TableTransactionAction.Add(new TableEntity("p", "r1")),
-            TableTransactionAction.Add(new TableEntity("p", "r2")),
-            TableTransactionAction.Delete("p", "r1", ETag.All),
+            TableActions.Add(new TableEntity("p", "r1")),
+            TableActions.Add(new TableEntity("p", "r2")),
+            TableActions.Delete("p", "r1", ETag.All),
         ];
 
         var error = Assert.Throws<ArgumentException>(() => TableTransactionBatch.Create(Endpoint, "jobs", actions));
@@ -126,7 +126,7 @@ public sealed class TableTransactionBatchTests
     [InlineData(TableTransactionActionType.UpdateReplace)]
     public void Updates_and_deletes_must_state_their_etag(TableTransactionActionType type)
     {
-        TableTransactionAction[] actions = [TableTransactionAction.Add(new TableEntity("p", "r0")), new(type, new TableEntity("p", "r1"))];
+        TableTransactionAction[] actions = [TableActions.Add(new TableEntity("p", "r0")), new(type, new TableEntity("p", "r1"))];
 
         var error = Assert.Throws<ArgumentException>(() => TableTransactionBatch.Create(Endpoint, "jobs", actions));
 

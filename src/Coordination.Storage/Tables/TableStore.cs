@@ -20,7 +20,7 @@ public enum TableUpdateMode
 /// Expected outcomes (not found, already exists, precondition failed) come back as values; anything else
 /// throws <see cref="RequestFailedException"/> (or <see cref="StorageThrottledException"/>).
 /// </summary>
-public sealed class TableClient
+public sealed class TableStore
 {
     internal const string ApiVersion = "2019-02-02";
     private const string MinimalMetadata = "application/json;odata=minimalmetadata";
@@ -29,7 +29,7 @@ public sealed class TableClient
     private readonly Uri _endpoint;
 
     /// <summary>Creates a client for <paramref name="tableName"/> in the account the connection points at.</summary>
-    public TableClient(StorageConnection connection, string tableName, StorageClientOptions? options = null)
+    public TableStore(StorageConnection connection, string tableName, StorageClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (!IsValidTableName(tableName))
