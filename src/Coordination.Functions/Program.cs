@@ -1,4 +1,5 @@
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 
 if (args is ["generate-functions", var outputDirectory, ..])
 {

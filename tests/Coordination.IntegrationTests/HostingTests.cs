@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Coordination.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

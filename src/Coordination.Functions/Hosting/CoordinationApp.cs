@@ -20,7 +20,8 @@ using Coordination.Functions.Features.Messaging;
 using Coordination.Functions.Features.Presence;
 using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Features.System;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform;
+using Coordination.Functions.Platform.Triggers;
 using Coordination.Functions.Http;
 using Coordination.Storage;
 using Coordination.Storage.WebPubSub;
@@ -59,7 +60,8 @@ public static class CoordinationApp
             .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule)
             .AddTimer<SweepPresenceTrigger>(SweepPresenceTrigger.Name, SweepPresenceTrigger.Schedule)
             .AddTimer<SequenceOutboxTrigger>(SequenceOutboxTrigger.Name, SequenceOutboxTrigger.Schedule)
-            .AddTimer<SweepLeasesTrigger>(SweepLeasesTrigger.Name, SweepLeasesTrigger.Schedule)
+            .AddTimer<SweepLocksTrigger>(SweepLocksTrigger.Name, SweepLocksTrigger.Schedule)
+            .AddTimer<SweepTaskLeasesTrigger>(SweepTaskLeasesTrigger.Name, SweepTaskLeasesTrigger.Schedule)
             .AddTimer<ApplyRetentionTrigger>(ApplyRetentionTrigger.Name, ApplyRetentionTrigger.Schedule)
             .AddQueue<DispatchSwarmTrigger>(DispatchSwarmTrigger.Name, settings.WakeQueueName, CoordinationSettings.WakeQueueSetting.Key);
         services.AddHostedService<StartupProvisioner>();

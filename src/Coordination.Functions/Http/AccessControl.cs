@@ -50,7 +50,7 @@ public static class AccessControl
         context.Items[CallerItem] as Caller ?? throw new InvalidOperationException("The endpoint did not declare an access requirement that yields a caller.");
 
     /// <summary>Fails when an <c>/api</c> endpoint has no declared access (checked at start-up and by the manifest).</summary>
-    public static void EnsureDeclared(IEnumerable<Hosting.ApiOperation> operations)
+    public static void EnsureDeclared(IEnumerable<Platform.ApiOperation> operations)
     {
         var undeclared = operations.Where(o => o.Endpoint.Metadata.GetMetadata<AccessRequirement>() is null).Select(o => o.FunctionName).ToList();
         if (undeclared.Count > 0)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Coordination.Core.Configuration;
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Coordination.IntegrationTests.Infrastructure;
 using Coordination.Storage;
 

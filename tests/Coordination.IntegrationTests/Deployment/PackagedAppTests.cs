@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Coordination.IntegrationTests.Infrastructure;
 using Coordination.Storage.Queues;
 using Coordination.Storage.Tables;
@@ -95,7 +96,7 @@ public sealed class PackagedAppTests(PackageFixture package)
             {
                 throw new TimeoutException("The packaged handler did not exit within 10 s of being killed.");
             }
-            await new TableClient(TestEnvironment.Storage, table).DeleteAsync();
+            await new TableStore(TestEnvironment.Storage, table).DeleteAsync();
             await new QueueClient(TestEnvironment.Storage, queue).DeleteAsync();
         }
     }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

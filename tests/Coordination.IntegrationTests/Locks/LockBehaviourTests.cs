@@ -13,7 +13,7 @@ public sealed class LockBehaviourTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _app = await RunningApp.StartAsync(settings: new Dictionary<string, string>
     {
-        ["Coordination:Schedules:SweepLeases"] = "* * * * * *",
+        ["Coordination:Schedules:SweepLocks"] = "* * * * * *",
         ["Coordination:Tenants:test:MaxLocksPerSwarm"] = "6",
     });
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Coordination.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 

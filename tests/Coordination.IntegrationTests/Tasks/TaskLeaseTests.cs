@@ -8,7 +8,7 @@ namespace Coordination.IntegrationTests.Tasks;
 
 /// <summary>
 /// Release, renew, expiry, stealing and claims of several tasks, on a clock the tests move. The app runs as the
-/// Functions host starts it, so no background sweep runs: each test invokes SweepLeases itself, as the host would.
+/// Functions host starts it, so no background sweep runs: each test invokes SweepTaskLeases itself, as the host would.
 /// </summary>
 public sealed class TaskLeaseTests : IAsyncLifetime
 {
@@ -28,7 +28,7 @@ public sealed class TaskLeaseTests : IAsyncLifetime
 
     private async Task SweepAsync()
     {
-        using var response = await _app.Client.PostAsJsonAsync("SweepLeases", new { });
+        using var response = await _app.Client.PostAsJsonAsync("SweepTaskLeases", new { });
         await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
     }
 

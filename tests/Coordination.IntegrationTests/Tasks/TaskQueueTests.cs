@@ -12,7 +12,7 @@ public sealed class TaskQueueTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _app = await RunningApp.StartAsync(settings: new Dictionary<string, string>
     {
-        ["Coordination:Schedules:SweepLeases"] = "* * * * * *",
+        ["Coordination:Schedules:SweepTaskLeases"] = "* * * * * *",
         ["Coordination:ReportStorageCalls"] = "true",
     });
 

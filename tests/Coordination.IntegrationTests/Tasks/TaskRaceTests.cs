@@ -18,7 +18,7 @@ public sealed class TaskRaceTests
     [Fact]
     public async Task Fifty_claimers_never_share_a_lease_and_every_task_ends_completed_or_dead_lettered()
     {
-        await using var app = await RunningApp.StartAsync(settings: new Dictionary<string, string> { ["Coordination:Schedules:SweepLeases"] = "* * * * * *" });
+        await using var app = await RunningApp.StartAsync(settings: new Dictionary<string, string> { ["Coordination:Schedules:SweepTaskLeases"] = "* * * * * *" });
         var swarm = await app.CreateSwarmAsync(maxAgents: Claimers + 1);
         using (var coordinator = app.ClientFor(swarm.CoordinatorToken))
         {

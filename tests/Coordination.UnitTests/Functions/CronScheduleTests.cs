@@ -1,5 +1,5 @@
 using System.Globalization;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 
 namespace Coordination.UnitTests.Functions;
 

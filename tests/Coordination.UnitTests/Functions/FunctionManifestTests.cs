@@ -1,4 +1,5 @@
 using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;

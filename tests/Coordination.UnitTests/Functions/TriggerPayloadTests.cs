@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 using Coordination.Functions.Http;
 
 namespace Coordination.UnitTests.Functions;

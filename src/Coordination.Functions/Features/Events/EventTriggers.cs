@@ -1,6 +1,6 @@
 using Coordination.Core.Events;
 using Coordination.Core.Swarms;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 
 namespace Coordination.Functions.Features.Events;
 

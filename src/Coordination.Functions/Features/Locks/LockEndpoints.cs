@@ -1,7 +1,6 @@
 using Coordination.Core.Identity;
 using Coordination.Core.Locks;
 using Coordination.Core.Swarms;
-using Coordination.Functions.Hosting.Triggers;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -47,38 +46,4 @@ public sealed class LockDepartureHandler(LockService locks) : IMemberDepartureHa
     /// <inheritdoc />
     public Task ReleaseAsync(string swarmId, string agentId, Caller by, CancellationToken cancellationToken) =>
         locks.ReleaseAllHeldByAsync(swarmId, agentId, by.Actor, cancellationToken);
-}
-
-/// <summary>
-/// Timer: frees expired leases — locks now, task leases as they land — with their events. Bounded work per
-/// run; expiry is therefore never later than expiresAt + the schedule period (while under the bound).
-/// </summary>
-public sealed class SweepLeasesTrigger(SwarmDirectory directory, LockService locks, Core.Tasks.TaskLeases tasks) : ITriggerHandler
-{
-    /// <summary>Function name.</summary>
-    public const string Name = "SweepLeases";
-
-    /// <summary>Every 15 seconds.</summary>
-    public const string Schedule = "*/15 * * * * *";
-
-    /// <summary>Swarms visited per run.</summary>
-    public const int MaxSwarmsPerRun = 500;
-
-    /// <summary>Locks freed per swarm per run.</summary>
-    public const int MaxLocksPerSwarm = 200;
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
-    {
-        var swarms = 0;
-        var freed = 0;
-        var expired = 0;
-        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
-        {
-            swarms++;
-            freed += await locks.SweepExpiredAsync(swarmId, MaxLocksPerSwarm, cancellationToken);
-            expired += await tasks.ExpireAsync(swarmId, MaxLocksPerSwarm, cancellationToken);
-        }
-        return [$"sweep-leases: {swarms} swarms, {freed} expired locks freed, {expired} expired task leases ended"];
-    }
 }

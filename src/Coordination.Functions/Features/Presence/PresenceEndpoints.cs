@@ -32,17 +32,3 @@ public static class PresenceEndpoints
     private static async Task<Ok<MemberView>> GetAsync(string id, string agentId, PresenceService presence, CancellationToken ct) =>
         TypedResults.Ok(await presence.GetAsync(id, agentId, ct));
 }
-
-/// <summary>Timer: logs offline/online transitions.</summary>
-public sealed class SweepPresenceTrigger(PresenceService presence) : Hosting.Triggers.ITriggerHandler
-{
-    /// <summary>Function name.</summary>
-    public const string Name = "SweepPresence";
-
-    /// <summary>Every 30 seconds: offline is reported within TTL + 30 s.</summary>
-    public const string Schedule = "*/30 * * * * *";
-
-    /// <inheritdoc />
-    public Task<IReadOnlyList<string>> RunAsync(Hosting.Triggers.TriggerInvocation invocation, CancellationToken cancellationToken) =>
-        presence.SweepAsync(cancellationToken);
-}

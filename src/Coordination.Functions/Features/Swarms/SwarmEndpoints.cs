@@ -1,6 +1,6 @@
 using Coordination.Core.Identity;
 using Coordination.Core.Swarms;
-using Coordination.Functions.Hosting;
+using Coordination.Functions.Platform;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

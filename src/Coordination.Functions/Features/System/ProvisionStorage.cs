@@ -1,5 +1,5 @@
 using Coordination.Core.Storage;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 
 namespace Coordination.Functions.Features.System;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Coordination.Functions.Hosting;
+namespace Coordination.Functions.Platform;
 
 /// <summary>
 /// Whether an Azure Functions host started this process. The host passes the port to listen on in

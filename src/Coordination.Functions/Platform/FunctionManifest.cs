@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Coordination.Functions.Hosting.Triggers;
+using Coordination.Functions.Platform.Triggers;
 
-namespace Coordination.Functions.Hosting;
+namespace Coordination.Functions.Platform;
 
 /// <summary>An HTTP operation of the public API, as the routing table holds it.</summary>
 /// <param name="FunctionName">The endpoint name (<c>WithName</c>), which is also the function name.</param>

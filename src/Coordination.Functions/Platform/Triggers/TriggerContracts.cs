@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Coordination.Functions.Hosting.Triggers;
+namespace Coordination.Functions.Platform.Triggers;
 
 /// <summary>
 /// What the Functions host POSTs to <c>/{FunctionName}</c> for a timer or queue trigger:

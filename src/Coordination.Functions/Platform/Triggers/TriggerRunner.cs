@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Coordination.Functions.Hosting.Triggers;
+namespace Coordination.Functions.Platform.Triggers;
 
 /// <summary>Runs a trigger's handler the same way whichever side drove it, with structured logs.</summary>
 public sealed class TriggerRunner(IServiceProvider services, ILogger<TriggerRunner> logger)

@@ -1,7 +1,7 @@
 using Coordination.Storage;
 using Coordination.Storage.Queues;
 
-namespace Coordination.Functions.Hosting.Triggers;
+namespace Coordination.Functions.Platform.Triggers;
 
 /// <summary>
 /// Without a Functions host, drives every trigger in-process through the same <see cref="TriggerRunner"/>

@@ -1,4 +1,4 @@
-namespace Coordination.Functions.Hosting.Triggers;
+namespace Coordination.Functions.Platform.Triggers;
 
 /// <summary>The kind of non-HTTP trigger.</summary>
 public enum TriggerKind

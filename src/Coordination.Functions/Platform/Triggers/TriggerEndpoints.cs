@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Coordination.Functions.Hosting.Triggers;
+namespace Coordination.Functions.Platform.Triggers;
 
 /// <summary>
 /// The routes the Functions host POSTs trigger invocations to: <c>/{FunctionName}</c>, outside <c>/api</c>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Coordination.Functions.Hosting.Triggers;
+namespace Coordination.Functions.Platform.Triggers;
 
 /// <summary>
 /// A six-field NCRONTAB schedule as the Functions timer trigger reads it:
