@@ -97,7 +97,7 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
             // PreconditionFailed: another ack moved the cursor first; re-read and decide again. NotFound: deleted meanwhile.
             return result.Outcome switch
             {
-                StorageOutcome.Succeeded => current with { Cursor = request.Sequence, ETag = result.ETag },
+                StorageOutcome.Succeeded => current with { Cursor = request.Sequence },
                 StorageOutcome.NotFound => throw NotFound(subscriptionId),
                 _ => null,
             };
