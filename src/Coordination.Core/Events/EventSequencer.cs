@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Azure;
 using Coordination.Storage.Tables;
 using Microsoft.Extensions.Logging;
 
@@ -65,49 +64,61 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
     }
 
     /// <summary>The last sequence committed for the swarm (0 before the first event).</summary>
-    public async Task<long> LastSequenceAsync(string swarmId, CancellationToken cancellationToken) =>
-        (await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false))?.GetInt64("LastSequence") ?? 0;
+    public Task<long> LastSequenceAsync(string swarmId, CancellationToken cancellationToken) => ReadHeadAsync(table, swarmId, cancellationToken);
+
+    /// <summary>The last sequence committed for the swarm, for readers that cannot depend on the sequencer (the fan-out it kicks).</summary>
+    internal static async Task<long> ReadHeadAsync(TableStore table, string swarmId, CancellationToken cancellationToken) =>
+        EventRows.LastSequenceOf(await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, EventRows.LastSequenceSelect, cancellationToken).ConfigureAwait(false));
 
     private readonly record struct BatchResult(int Count, long LastSequence, bool MoreWaiting);
 
     /// <summary>One batch; null when another runner won the race (re-read and try again).</summary>
     private async Task<BatchResult?> TrySequenceBatchAsync(string swarmId, CancellationToken cancellationToken)
     {
-        var meta = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var pending = new List<TableEntity>();
-        var dataChars = 0;
-        var more = false;
-        await foreach (var row in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, EventRows.OutboxPrefix), maxPerPage: MaxEventsPerBatch, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            var size = EventRows.DataLength(row);
-            if (pending.Count == MaxEventsPerBatch || (pending.Count > 0 && dataChars + size > MaxDataCharsPerBatch))
-            {
-                more = true;
-                break;
-            }
-            pending.Add(row);
-            dataChars += size;
-        }
-        var lastSequence = meta?.GetInt64("LastSequence") ?? 0;
+        var metaEntity = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var meta = metaEntity is null ? null : EventRows.FromSequenceMeta(metaEntity);
+        var (pending, more) = await ReadPendingAsync(swarmId, cancellationToken).ConfigureAwait(false);
+        var lastSequence = meta?.LastSequence ?? 0;
         if (pending.Count == 0)
         {
             return new BatchResult(0, lastSequence, false);
         }
 
-        var prevHash = meta?.GetString("LastHash") ?? EventRows.GenesisHash;
+        var prevHash = meta?.LastHash ?? EventRows.GenesisHash;
         var actions = new List<TableTransactionAction>(pending.Count * 2 + 1);
         foreach (var outbox in pending)
         {
-            var sequence = ++lastSequence;
-            var hash = HashChain.Compute(prevHash, sequence, outbox);
-            actions.Add(TableActions.Add(EventRows.Sequenced(outbox, sequence, prevHash, hash)));
+            var sequenced = EventRows.Sequenced(outbox, ++lastSequence, prevHash);
+            actions.Add(TableActions.Add(EventRows.ToEntity(sequenced)));
             actions.Add(TableActions.Delete(swarmId, outbox.RowKey, outbox.ETag));
-            prevHash = hash;
+            prevHash = sequenced.Hash;
         }
-        var nextMeta = new TableEntity(swarmId, EventRows.SequenceMetaKey) { ["LastSequence"] = lastSequence, ["LastHash"] = prevHash };
+        var nextMeta = EventRows.ToEntity(new SequenceMetaRow(swarmId, lastSequence, prevHash));
         actions.Add(meta is null ? TableActions.Add(nextMeta) : TableActions.Replace(nextMeta, meta.ETag));
 
         var result = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+        // Every failure is a lost race, and nothing was applied: AlreadyExists on an evt row or on a new meta row, and
+        // PreconditionFailed on meta, mean another runner committed a batch first; NotFound on an outbox row means it
+        // sequenced that row. The caller re-reads (bounded by MaxLostRaces).
         return result.Succeeded ? new BatchResult(pending.Count, lastSequence, more) : null;
+    }
+
+    /// <summary>The oldest outbox rows, up to a batch's count and data size; whether more wait beyond them.</summary>
+    private async Task<(List<OutboxRow> Rows, bool More)> ReadPendingAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        var pending = new List<OutboxRow>();
+        var dataChars = 0;
+        await foreach (var entity in table.QueryAsync(EventRows.PendingOutbox(swarmId), maxPerPage: MaxEventsPerBatch, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var row = EventRows.FromOutbox(entity);
+            var size = row.Content.Data?.Length ?? 0;
+            if (pending.Count == MaxEventsPerBatch || (pending.Count > 0 && dataChars + size > MaxDataCharsPerBatch))
+            {
+                return (pending, true);
+            }
+            pending.Add(row);
+            dataChars += size;
+        }
+        return (pending, false);
     }
 }

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Coordination.Core.Common;
-using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Events;
 
@@ -13,10 +11,9 @@ namespace Coordination.Core.Events;
 /// </summary>
 public static class HashChain
 {
-    /// <summary>The hash of an outbox row about to become event <paramref name="sequence"/>.</summary>
-    public static string Compute(string prevHash, long sequence, TableEntity outbox) =>
-        Compute(prevHash, sequence, outbox.GetString("EventId")!, EventRows.SourceOf(outbox.PartitionKey), outbox.GetString("Type")!,
-            outbox.GetString("Subject"), outbox.GetDateTimeOffset("Time")!.Value, outbox.GetString("Actor")!, StoredJson.Read(outbox, "Data"));
+    /// <summary>The hash of an event about to become <paramref name="sequence"/> in <paramref name="swarmId"/>'s log.</summary>
+    public static string Compute(string prevHash, long sequence, string swarmId, EventContent content) =>
+        Compute(prevHash, sequence, content.EventId, EventRows.SourceOf(swarmId), content.Type, content.Subject, content.Time, content.Actor, content.Data);
 
     /// <summary>Recomputes an event's hash from its fields, to verify the chain.</summary>
     public static string Compute(SwarmEvent e) =>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Coordination.Core.Common;
-using Coordination.Storage;
 using Coordination.Storage.Tables;
 using Coordination.Storage.WebPubSub;
 using Microsoft.Extensions.Logging;
@@ -36,9 +35,6 @@ public sealed class RealtimeFanOut
         runner = new CoalescingRunner(swarmId => DispatchAsync(swarmId, CancellationToken.None), logger, "Real-time fan-out");
     }
 
-    /// <summary>RowKey of the fan-out cursor.</summary>
-    public const string CursorKey = "meta|fanout";
-
     /// <summary>When a swarm's fan-out first runs, it starts this many events before the log's end (not at its beginning).</summary>
     public const int InitialBacklog = 50;
 
@@ -52,9 +48,6 @@ public sealed class RealtimeFanOut
     private const int MaxBatchBytes = 512 * 1024;
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-
-    /// <summary>True when Web PubSub is configured.</summary>
-    public bool Enabled => client is not null;
 
     /// <summary>The Web PubSub client, when configured.</summary>
     public WebPubSubServiceClient? Client => client;
@@ -112,38 +105,38 @@ public sealed class RealtimeFanOut
     /// <summary>One round: read after the cursor, send, advance. Returns the events sent and whether more may wait.</summary>
     private async Task<(int Sent, bool More)> PublishRoundAsync(string swarmId, WebPubSubServiceClient pubsub, CancellationToken cancellationToken)
     {
-        var cursorRow = await table.GetEntityAsync(swarmId, CursorKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        long after;
-        if (cursorRow?.GetInt64("LastPublished") is { } published)
+        var cursorEntity = await table.GetEntityAsync(swarmId, EventRows.FanOutCursorKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var cursor = cursorEntity is null ? null : EventRows.FromFanOutCursor(cursorEntity);
+        var after = cursor?.LastPublished ?? Math.Max(0, await EventSequencer.ReadHeadAsync(table, swarmId, cancellationToken).ConfigureAwait(false) - InitialBacklog);
+        var rows = new List<EventRow>();
+        await foreach (var entity in table.QueryAsync(EventRows.EventsAfter(swarmId, after), maxPerPage: EventsPerRound, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            after = published;
-        }
-        else
-        {
-            var meta = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, ["LastSequence"], cancellationToken).ConfigureAwait(false);
-            after = Math.Max(0, (meta?.GetInt64("LastSequence") ?? 0) - InitialBacklog);
-        }
-        var filter = $"{TableFilter.Partition(swarmId)} and RowKey gt {TableFilter.Literal(EventRows.EventKey(after))} and RowKey lt {TableFilter.Literal(EventRows.EventPrefix + "~")}";
-        var events = new List<SwarmEvent>();
-        var audiences = new Dictionary<long, string>();
-        await foreach (var row in table.QueryAsync(filter, maxPerPage: EventsPerRound, cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            var e = EventRows.ToEvent(row);
-            events.Add(e);
-            if (EventRows.AudienceOf(row) is { } audience)
-            {
-                audiences[e.Sequence] = audience;
-            }
-            if (events.Count == EventsPerRound)
+            rows.Add(EventRows.FromEvent(entity));
+            if (rows.Count == EventsPerRound)
             {
                 break;
             }
         }
-        if (events.Count == 0)
+        if (rows.Count == 0)
         {
             return (0, false);
         }
-        foreach (var batch in Batches(events))
+        await SendAsync(swarmId, pubsub, rows, cancellationToken).ConfigureAwait(false);
+        var next = EventRows.ToEntity(new FanOutCursorRow(swarmId, rows[^1].Sequence));
+        var advanced = cursor is null
+            ? await table.AddEntityAsync(next, cancellationToken).ConfigureAwait(false)
+            : await table.UpdateEntityAsync(next, cursor.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        // Any failure is a lost race (AlreadyExists: another instance created the cursor; PreconditionFailed: it moved it;
+        // NotFound: the swarm's rows were deleted), and means another instance published the same events too (at least
+        // once, never lost): re-read the cursor.
+        return advanced.Succeeded ? (rows.Count, rows.Count == EventsPerRound) : (rows.Count, true);
+    }
+
+    /// <summary>Sends the events to the swarm's group in batches, and each addressed event to its agent too.</summary>
+    private static async Task SendAsync(string swarmId, WebPubSubServiceClient pubsub, List<EventRow> rows, CancellationToken cancellationToken)
+    {
+        var audiences = rows.Where(r => r.Content.Audience is not null).ToDictionary(r => r.Sequence, r => r.Content.Audience!);
+        foreach (var batch in Batches(rows.Select(r => r.ToSwarmEvent()).ToList()))
         {
             await pubsub.SendToGroupAsync(GroupOf(swarmId), batch.Body, cancellationToken: cancellationToken).ConfigureAwait(false);
             foreach (var direct in batch.Events.Where(e => audiences.ContainsKey(e.Sequence)))
@@ -151,12 +144,6 @@ public sealed class RealtimeFanOut
                 await pubsub.SendToUserAsync(UserOf(swarmId, audiences[direct.Sequence]), Serialize([direct]), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
         }
-        var next = new TableEntity(swarmId, CursorKey) { ["LastPublished"] = events[^1].Sequence };
-        var advanced = cursorRow is null
-            ? await table.AddEntityAsync(next, cancellationToken).ConfigureAwait(false)
-            : await table.UpdateEntityAsync(next, cursorRow.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        // A lost race means another instance published the same events too (at least once, never lost): re-read the cursor.
-        return advanced.Succeeded ? (events.Count, events.Count == EventsPerRound) : (events.Count, true);
     }
 
     private static IEnumerable<(IReadOnlyList<SwarmEvent> Events, BinaryData Body)> Batches(List<SwarmEvent> events)
@@ -182,5 +169,4 @@ public sealed class RealtimeFanOut
     }
 
     private static BinaryData Serialize(IReadOnlyList<SwarmEvent> events) => BinaryData.FromString(JsonSerializer.Serialize(events, EventJson.Options));
-
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using Azure;
 using Coordination.Core.Common;
 using Coordination.Core.Configuration;
 using Coordination.Core.Identity;
@@ -7,32 +7,6 @@ using Coordination.Storage;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Events;
-
-/// <summary>Subscribe to event types or topics.</summary>
-/// <param name="Patterns">1–20 patterns: exact types (<c>task.completed</c>, <c>topic.deploys</c>), namespaces (<c>task.*</c>) or <c>*</c>.</param>
-/// <param name="After">Start after this sequence (0 = the whole log); default: the log's current end.</param>
-public sealed record CreateSubscriptionRequest(IReadOnlyList<string> Patterns, long? After = null);
-
-/// <summary>Advance a subscription's cursor.</summary>
-/// <param name="Sequence">The last sequence processed; the cursor never moves backwards.</param>
-public sealed record AckSubscriptionRequest(long Sequence);
-
-/// <summary>A subscription as its owner sees it.</summary>
-/// <param name="SubscriptionId">Id (<c>sub_…</c>).</param>
-/// <param name="Owner">The agent that created it (the only one that may use it).</param>
-/// <param name="Patterns">Its patterns.</param>
-/// <param name="Cursor">The last acknowledged sequence: polls return events after it.</param>
-/// <param name="CreatedAt">Creation time.</param>
-public sealed record SubscriptionView(string SubscriptionId, string Owner, IReadOnlyList<string> Patterns, long Cursor, DateTimeOffset CreatedAt);
-
-/// <summary>Events for a subscription.</summary>
-/// <param name="Events">Matching events after the cursor, in sequence order.</param>
-/// <param name="Cursor">The subscription's cursor when read.</param>
-/// <param name="NextAfter">
-/// How far the log was examined: acknowledge this after processing <paramref name="Events"/> (it also skips stretches with
-/// no matching event).
-/// </param>
-public sealed record SubscriptionEvents(IReadOnlyList<SwarmEvent> Events, long Cursor, long NextAfter);
 
 /// <summary>
 /// Durable subscriptions: a <c>sub|{subId}</c> row in the swarm's partition holds the owner, the patterns and the cursor
@@ -56,19 +30,20 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
         {
             throw Validation.Invalid("after", $"must be between 0 and the log's last sequence ({head}); got {cursor}.");
         }
-        var id = Ids.New("sub");
-        var now = clock.GetUtcNow();
         var texts = patterns.Select(p => p.Text).ToList();
-        var row = new TableEntity(swarmId, Key(id))
+        var row = await OptimisticRetry.RunAsync(async ct =>
         {
-            ["SubscriptionId"] = id, ["Owner"] = caller.AgentId, ["Patterns"] = JsonSerializer.Serialize(texts), ["Cursor"] = cursor, ["CreatedAt"] = now,
-        };
-        var result = await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException($"Creating subscription {id} failed: {result.Outcome}.");
-        }
-        return new SubscriptionView(id, caller.AgentId!, texts, cursor, now);
+            var row = new SubscriptionRow(swarmId, Ids.New("sub"), caller.AgentId!, texts, cursor, clock.GetUtcNow());
+            var result = await table.AddEntityAsync(EventRows.ToEntity(row), ct).ConfigureAwait(false);
+            // AlreadyExists is a random id meeting an existing one: a fresh id fixes it. NotFound is the table itself.
+            return result.Outcome switch
+            {
+                StorageOutcome.Succeeded => row,
+                StorageOutcome.AlreadyExists => null,
+                _ => throw EventLog.TableMissing(),
+            };
+        }, "the subscriptions", cancellationToken).ConfigureAwait(false);
+        return ToView(row);
     }
 
     /// <summary>
@@ -80,10 +55,9 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
         Validation.InRange(limit, "limit", 1, 1000);
         Validation.InRange(wait, "wait", 0, MaxWaitSeconds);
         var row = await GetOwnedAsync(swarmId, caller, subscriptionId, cancellationToken).ConfigureAwait(false);
-        var patterns = PatternsOf(row).Select(p => new TypePattern(p)).ToList();
-        var cursor = row.GetInt64("Cursor") ?? 0;
+        var patterns = row.Patterns.Select(p => new TypePattern(p)).ToList();
         var deadline = clock.GetUtcNow().AddSeconds(wait);
-        var examined = cursor;
+        var examined = row.Cursor;
         while (true)
         {
             // Everything up to the head read first is committed, so a query that runs after it sees all of it.
@@ -92,13 +66,13 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
             if (events.Count > 0)
             {
                 var next = events.Count == limit ? events[^1].Sequence : Math.Max(events[^1].Sequence, head);
-                return new SubscriptionEvents(events, cursor, next);
+                return new SubscriptionEvents(events, row.Cursor, next);
             }
             examined = Math.Max(examined, head);
             var remaining = deadline - clock.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                return new SubscriptionEvents([], cursor, examined);
+                return new SubscriptionEvents([], row.Cursor, examined);
             }
             await log.WaitForNewAsync(swarmId, examined, remaining < settings.EventPollInterval ? remaining : settings.EventPollInterval, cancellationToken).ConfigureAwait(false);
         }
@@ -112,21 +86,21 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
         {
             throw Validation.Invalid("sequence", $"must be between 0 and the log's last sequence ({head}); got {request.Sequence}.");
         }
-        var row = await OptimisticRetry.RunAsync<TableEntity>(async ct =>
+        var row = await OptimisticRetry.RunAsync(async ct =>
         {
             var current = await GetOwnedAsync(swarmId, caller, subscriptionId, ct).ConfigureAwait(false);
-            if ((current.GetInt64("Cursor") ?? 0) >= request.Sequence)
+            if (current.Cursor >= request.Sequence)
             {
                 return current;
             }
-            var update = new TableEntity(swarmId, current.RowKey) { ["Cursor"] = request.Sequence };
-            var result = await table.UpdateEntityAsync(update, current.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
-            if (result.Outcome == StorageOutcome.NotFound)
+            var result = await table.UpdateEntityAsync(EventRows.CursorPatch(current, request.Sequence), current.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            // PreconditionFailed: another ack moved the cursor first; re-read and decide again. NotFound: deleted meanwhile.
+            return result.Outcome switch
             {
-                throw NotFound(subscriptionId);
-            }
-            current["Cursor"] = request.Sequence;
-            return result.Succeeded ? current : null;
+                StorageOutcome.Succeeded => current with { Cursor = request.Sequence },
+                StorageOutcome.NotFound => throw NotFound(subscriptionId),
+                _ => null,
+            };
         }, "the subscription", cancellationToken).ConfigureAwait(false);
         return ToView(row);
     }
@@ -134,31 +108,28 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
     /// <summary>Deletes the caller's subscription.</summary>
     public async Task DeleteAsync(string swarmId, Caller caller, string subscriptionId, CancellationToken cancellationToken)
     {
-        var row = await GetOwnedAsync(swarmId, caller, subscriptionId, cancellationToken).ConfigureAwait(false);
-        var result = await table.DeleteEntityAsync(swarmId, row.RowKey, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
+        await GetOwnedAsync(swarmId, caller, subscriptionId, cancellationToken).ConfigureAwait(false);
+        // Unconditional: the owner never changes, so a concurrent ack does not make the delete wrong.
+        var result = await table.DeleteEntityAsync(swarmId, EventRows.SubscriptionKey(subscriptionId), ETag.All, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == StorageOutcome.NotFound)
         {
             throw NotFound(subscriptionId);
         }
     }
 
-    private async Task<TableEntity> GetOwnedAsync(string swarmId, Caller caller, string subscriptionId, CancellationToken cancellationToken)
+    private async Task<SubscriptionRow> GetOwnedAsync(string swarmId, Caller caller, string subscriptionId, CancellationToken cancellationToken)
     {
-        var row = await table.GetEntityAsync(swarmId, Key(subscriptionId), cancellationToken: cancellationToken).ConfigureAwait(false)
+        var entity = await table.GetEntityAsync(swarmId, EventRows.SubscriptionKey(subscriptionId), cancellationToken: cancellationToken).ConfigureAwait(false)
             ?? throw NotFound(subscriptionId);
-        if (row.GetString("Owner") != caller.AgentId)
+        var row = EventRows.FromSubscription(entity);
+        if (row.Owner != caller.AgentId)
         {
             throw new ProblemException(ProblemCatalog.NotOwner, $"Subscription '{subscriptionId}' belongs to another agent.");
         }
         return row;
     }
 
-    private static string Key(string subscriptionId) => TableKeyCodec.Compose("sub", subscriptionId);
-
-    private static IReadOnlyList<string> PatternsOf(TableEntity row) => JsonSerializer.Deserialize<List<string>>(row.GetString("Patterns") ?? "[]") ?? [];
-
-    private static SubscriptionView ToView(TableEntity row) =>
-        new(row.GetString("SubscriptionId")!, row.GetString("Owner")!, PatternsOf(row), row.GetInt64("Cursor") ?? 0, row.GetDateTimeOffset("CreatedAt")!.Value);
+    private static SubscriptionView ToView(SubscriptionRow row) => new(row.SubscriptionId, row.Owner, row.Patterns, row.Cursor, row.CreatedAt);
 
     private static ProblemException NotFound(string subscriptionId) => new(ProblemCatalog.NotFound, $"No subscription '{subscriptionId}' in this swarm.");
 }

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Coordination.Core.Common;
-using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Events;
 
@@ -20,20 +19,8 @@ public sealed partial record TypePattern(string Text)
     public bool Matches(string type) =>
         MatchesAll || (Prefix is { } prefix ? type.StartsWith(prefix, StringComparison.Ordinal) : type == Text);
 
-    /// <summary>The OData condition on <c>Type</c> that selects exactly the matching events (null for <c>*</c>).</summary>
-    public string? Filter()
-    {
-        if (MatchesAll)
-        {
-            return null;
-        }
-        if (Prefix is { } prefix)
-        {
-            // '.' + 1 = '/': the range holds exactly the types that start with the prefix.
-            return $"(Type ge {TableFilter.Literal(prefix)} and Type lt {TableFilter.Literal(prefix[..^1] + "/")})";
-        }
-        return $"Type eq {TableFilter.Literal(Text)}";
-    }
+    /// <summary>The OData condition that selects exactly the matching events (null for <c>*</c>).</summary>
+    public string? Filter() => MatchesAll ? null : Prefix is { } prefix ? EventRows.TypeStartsWith(prefix) : EventRows.TypeIs(Text);
 
     /// <summary>Parses and checks a list of patterns (1–20).</summary>
     public static IReadOnlyList<TypePattern> ParseAll(IReadOnlyList<string>? patterns, string field)

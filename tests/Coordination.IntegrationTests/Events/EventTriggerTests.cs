@@ -99,7 +99,7 @@ public sealed class EventTriggerTests
     {
         await app.ReadAllEventsAsync(swarm);   // waits for the creator's own sequencing to finish
         var table = app.Services.GetRequiredService<CoordinationStorage>().Table;
-        var row = EventRows.Outbox(swarm.SwarmId, new PendingEvent(type, null, "{\"orphaned\":true}", "ghost"), DateTimeOffset.UtcNow);
+        var row = EventRows.ToEntity(EventRows.NewOutbox(swarm.SwarmId, new PendingEvent(type, null, "{\"orphaned\":true}", "ghost"), DateTimeOffset.UtcNow));
         Assert.True((await table.AddEntityAsync(row)).Succeeded);
         Assert.Empty(await app.ReadAllEventsAsync(swarm, type));
     }

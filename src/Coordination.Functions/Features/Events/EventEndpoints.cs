@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
@@ -7,24 +6,6 @@ using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coordination.Functions.Features.Events;
-
-/// <summary>A custom event to broadcast to the swarm's log.</summary>
-/// <param name="Type">Event type: 1–128 of letters, digits and <c>_ . : -</c>; system namespaces (<c>swarm.</c>, <c>agent.</c>, …) are reserved.</param>
-/// <param name="Data">Any JSON, up to the tenant's payload limit.</param>
-/// <param name="Subject">What it is about (≤ 200 characters).</param>
-/// <param name="Sender">Ignored: the sender is always the agent the token names.</param>
-public sealed record BroadcastRequest(string Type, JsonElement? Data = null, string? Subject = null, string? Sender = null);
-
-/// <summary>A broadcast accepted into the log; its sequence appears when it is read.</summary>
-/// <param name="Id">Event id.</param>
-/// <param name="Type">Event type.</param>
-/// <param name="Actor">The sender, from the token.</param>
-public sealed record BroadcastAccepted(string Id, string Type, string Actor);
-
-/// <summary>A page of the event log.</summary>
-/// <param name="Events">Events in sequence order.</param>
-/// <param name="NextAfter">Pass as <c>after</c> to continue (the last sequence returned, or the one given).</param>
-public sealed record EventPage(IReadOnlyList<SwarmEvent> Events, long NextAfter);
 
 /// <summary>Event log routes: broadcast, query, and the Server-Sent Events stream.</summary>
 public static partial class EventEndpoints

@@ -5,16 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coordination.Functions.Features.Events;
 
-/// <summary>How a client follows the swarm live.</summary>
-/// <param name="Transport"><c>webpubsub</c> (connect a WebSocket to <paramref name="Url"/>) or <c>sse</c> (no Web PubSub configured: stream <paramref name="Url"/>).</param>
-/// <param name="Url">The Web PubSub client URL with its token, or the SSE stream's path.</param>
-/// <param name="BaseUrl">The Web PubSub URL without the token.</param>
-/// <param name="Token">The client access token: it joins only the swarm's group, and only as its caller.</param>
-/// <param name="ExpiresAt">When the token expires (negotiate again).</param>
-/// <param name="Group">The group the connection joins at connect.</param>
-/// <param name="UserId">The Web PubSub user the connection belongs to (direct messages arrive there).</param>
-public sealed record NegotiateResponse(string Transport, string Url, string? BaseUrl = null, string? Token = null, DateTimeOffset? ExpiresAt = null, string? Group = null, string? UserId = null);
-
 /// <summary>The negotiate route of real-time fan-out.</summary>
 public static class RealtimeEndpoints
 {

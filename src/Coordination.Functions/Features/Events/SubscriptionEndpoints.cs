@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
@@ -7,11 +6,6 @@ using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coordination.Functions.Features.Events;
-
-/// <summary>An event published to a named topic.</summary>
-/// <param name="Data">Any JSON, up to the tenant's payload limit.</param>
-/// <param name="Subject">What it is about (≤ 200 characters).</param>
-public sealed record PublishRequest(JsonElement? Data = null, string? Subject = null);
 
 /// <summary>
 /// Subscription and topic routes. A topic is a namespace of the log: publishing to topic <c>deploys</c> appends an event

@@ -1,0 +1,36 @@
+namespace Coordination.Core.Events;
+
+/// <summary>A filter over a swarm's event log.</summary>
+/// <param name="After">Only events with a greater sequence.</param>
+/// <param name="Types">Only these types (null = any).</param>
+/// <param name="Actor">Only events caused by this agent.</param>
+/// <param name="Since">Only events at or after this time.</param>
+/// <param name="Limit">At most this many (1–1000).</param>
+/// <param name="Patterns">Only types matching one of these (null = any); combines with <paramref name="Types"/>.</param>
+public sealed record EventQuery(long After = 0, IReadOnlyList<string>? Types = null, string? Actor = null, DateTimeOffset? Since = null, int Limit = 100, IReadOnlyList<TypePattern>? Patterns = null);
+
+/// <summary>Subscribe to event types or topics.</summary>
+/// <param name="Patterns">1–20 patterns: exact types (<c>task.completed</c>, <c>topic.deploys</c>), namespaces (<c>task.*</c>) or <c>*</c>.</param>
+/// <param name="After">Start after this sequence (0 = the whole log); default: the log's current end.</param>
+public sealed record CreateSubscriptionRequest(IReadOnlyList<string> Patterns, long? After = null);
+
+/// <summary>Advance a subscription's cursor.</summary>
+/// <param name="Sequence">The last sequence processed; the cursor never moves backwards.</param>
+public sealed record AckSubscriptionRequest(long Sequence);
+
+/// <summary>A subscription as its owner sees it.</summary>
+/// <param name="SubscriptionId">Id (<c>sub_…</c>).</param>
+/// <param name="Owner">The agent that created it (the only one that may use it).</param>
+/// <param name="Patterns">Its patterns.</param>
+/// <param name="Cursor">The last acknowledged sequence: polls return events after it.</param>
+/// <param name="CreatedAt">Creation time.</param>
+public sealed record SubscriptionView(string SubscriptionId, string Owner, IReadOnlyList<string> Patterns, long Cursor, DateTimeOffset CreatedAt);
+
+/// <summary>Events for a subscription.</summary>
+/// <param name="Events">Matching events after the cursor, in sequence order.</param>
+/// <param name="Cursor">The subscription's cursor when read.</param>
+/// <param name="NextAfter">
+/// How far the log was examined: acknowledge this after processing <paramref name="Events"/> (it also skips stretches with
+/// no matching event).
+/// </param>
+public sealed record SubscriptionEvents(IReadOnlyList<SwarmEvent> Events, long Cursor, long NextAfter);
