@@ -6,7 +6,7 @@ using Coordination.Core.Swarms;
 namespace Coordination.Core.Messaging;
 
 /// <summary>One call for an agent that (re)starts: its most urgent pending messages plus a compact picture of the swarm.</summary>
-public sealed class CatchUpService(MessageService messages, SwarmService swarms, MembershipService members, EventSequencer sequencer)
+public sealed class CatchUpService(Mailbox mailbox, SwarmService swarms, MembershipService members, EventSequencer sequencer)
 {
     /// <summary>Pending messages returned when the request does not say.</summary>
     public const int DefaultLimit = 5;
@@ -15,7 +15,7 @@ public sealed class CatchUpService(MessageService messages, SwarmService swarms,
     public async Task<CatchUpResponse> CatchUpAsync(string swarmId, Caller caller, CatchUpRequest? request, CancellationToken cancellationToken)
     {
         var limit = Validation.InRange(request?.Limit ?? DefaultLimit, "limit", 1, 50);
-        var (pending, more) = await messages.PendingAsync(swarmId, caller, limit, cancellationToken).ConfigureAwait(false);
+        var (pending, more) = await mailbox.PendingAsync(swarmId, caller, limit, cancellationToken).ConfigureAwait(false);
         var swarm = await swarms.GetAsync(swarmId, caller, cancellationToken).ConfigureAwait(false);
         var list = await members.ListAsync(swarmId, cancellationToken).ConfigureAwait(false);
         var last = await sequencer.LastSequenceAsync(swarmId, cancellationToken).ConfigureAwait(false);

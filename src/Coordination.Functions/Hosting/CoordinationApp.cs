@@ -166,7 +166,9 @@ public static class CoordinationApp
         services.AddSingleton<TaskLeases>();
         services.AddSingleton<TaskAdmin>();
         services.AddSingleton<IMemberDepartureHandler>(sp => sp.GetRequiredService<TaskAdmin>());
-        services.AddSingleton<MessageService>();
+        services.AddSingleton<MessageSender>();
+        services.AddSingleton<Mailbox>();
+        services.AddSingleton<MessageRetention>();
         services.AddSingleton<CatchUpService>();
         services.AddSingleton<SubscriptionService>();
     }

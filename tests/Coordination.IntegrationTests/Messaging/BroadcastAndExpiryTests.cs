@@ -31,8 +31,8 @@ public sealed class BroadcastAndExpiryTests
         var id = (string)sent["messageId"]!;
         Assert.Equal(40, (int)sent["recipients"]!);
 
-        var copies = await app.RowsAsync($"{TableFilter.RowKeyPrefix(swarm.SwarmId, "inbox|")} and MessageId eq {TableFilter.Literal(id)}");
-        Assert.Equal(tokens.Keys.Order(), copies.Select(c => c.GetString("Recipient")!).Order());
+        var copies = (await app.RowsAsync(TableFilter.RowKeyPrefix(swarm.SwarmId, "inbox|"))).Select(MessageRows.FromInbox).Where(c => c.Message.MessageId == id);
+        Assert.Equal(tokens.Keys.Order(), copies.Select(c => c.Recipient).Order());
         foreach (var batch in tokens.Chunk(8))
         {
             await Task.WhenAll(batch.Select(async member =>
@@ -75,5 +75,32 @@ public sealed class BroadcastAndExpiryTests
         Assert.Empty(rows);
         Assert.Equal("keep", (string)(await app.GetMessageAsync(swarm, bob, lasting))["content"]!);
         Assert.Empty(await app.RowsAsync(TableFilter.RowKeyPrefix(swarm.SwarmId, MessageRows.ExpiryPrefix)));
+    }
+
+    [Fact]
+    public async Task Retention_finishes_a_purge_that_an_earlier_run_left_half_done()
+    {
+        var clock = new ShiftableClock();
+        await using var app = await RunningApp.StartAsync(configureServices: s => s.AddSingleton<TimeProvider>(clock));
+        var swarm = await app.CreateSwarmAsync();
+        var alice = await app.JoinAsync(swarm, "alice");
+        _ = await app.JoinAsync(swarm, "bob");
+        var id = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "*", content = "soon gone", expiresInDays = 1 }))["messageId"]!;
+        // An earlier run deleted some of the rows (bob's copy and the thread row) and stopped before the rest.
+        var table = new TableStore(TestEnvironment.Storage, app.TableName);
+        var message = MessageRows.FromMessage((await table.GetEntityAsync(swarm.SwarmId, MessageRows.MessageKey(id)))!);
+        var deleted = await table.SubmitTransactionAsync(
+        [
+            TableActions.Delete(swarm.SwarmId, MessageRows.InboxKey("bob", message.Message), Azure.ETag.All),
+            TableActions.Delete(swarm.SwarmId, MessageRows.ThreadKey(id, message.Message.SentAt.UtcTicks, id), Azure.ETag.All),
+        ]);
+        Assert.True(deleted.Succeeded);
+
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
+        var retention = app.Services.GetRequiredService<ApplyRetentionTrigger>();
+        var log = await retention.RunAsync(new TriggerInvocation(ApplyRetentionTrigger.Name, null, false), CancellationToken.None);
+
+        Assert.Contains("1 expired messages purged", log.Single());
+        Assert.Empty(await app.RowsAsync($"{TableFilter.Partition(swarm.SwarmId)} and MessageId eq {TableFilter.Literal(id)}"));
     }
 }

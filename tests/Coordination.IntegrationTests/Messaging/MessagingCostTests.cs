@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Coordination.IntegrationTests.Messaging;
 
 /// <summary>
-/// Storage calls per mailbox operation, counted on a message service whose table client counts (the app's own
+/// Storage calls per mailbox operation, counted on a message sender and mailbox whose table client counts (the app's own
 /// services, e.g. the cached directory and the sequencer, use uncounted clients, so background work does not blur it).
 /// </summary>
 public sealed class MessagingCostTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppFixture>
@@ -25,10 +25,10 @@ public sealed class MessagingCostTests(SwarmAppFixture fixture) : IClassFixture<
         _ = await _app.JoinAsync(swarm, "alice");
         _ = await _app.JoinAsync(swarm, "bob");
         var counter = new StorageCallCounter();
-        var service = new MessageService(
-            new TableStore(TestEnvironment.Storage, _app.TableName, new StorageClientOptions { CallCounter = counter }),
-            _app.Services.GetRequiredService<EventLog>(), _app.Services.GetRequiredService<SwarmDirectory>(),
-            _app.Services.GetRequiredService<TenantDirectory>(), TimeProvider.System);
+        var table = new TableStore(TestEnvironment.Storage, _app.TableName, new StorageClientOptions { CallCounter = counter });
+        var (events, directory) = (_app.Services.GetRequiredService<EventLog>(), _app.Services.GetRequiredService<SwarmDirectory>());
+        var sender = new MessageSender(table, events, directory, _app.Services.GetRequiredService<TenantDirectory>(), TimeProvider.System);
+        var mailbox = new Mailbox(table, events, directory, TimeProvider.System);
         var alice = new Caller("test", swarm.SwarmId, "alice", Role.Worker);
         var bob = new Caller("test", swarm.SwarmId, "bob", Role.Worker);
         _ = await _app.Services.GetRequiredService<SwarmDirectory>().GetMemberAsync(swarm.SwarmId, "bob", CancellationToken.None);
@@ -42,11 +42,11 @@ public sealed class MessagingCostTests(SwarmAppFixture fixture) : IClassFixture<
         }
 
         MessageView? first = null;
-        Assert.Equal(1, await Calls(async () => first = await service.SendAsync(swarm.SwarmId, alice, new SendMessageRequest("bob", "one"), default)));   // one transaction
-        Assert.Equal(2, await Calls(() => service.SendAsync(swarm.SwarmId, alice, new SendMessageRequest("bob", "reply", ParentMessageId: first!.MessageId), default)));   // + the parent
-        Assert.Equal(2, await Calls(() => service.SendAsync(swarm.SwarmId, alice, new SendMessageRequest("*", "all"), default)));   // + the member list
-        Assert.Equal(2, await Calls(() => service.ReadInboxAsync(swarm.SwarmId, bob, new InboxQuery(), default)));   // one query + one transaction marks all three
-        Assert.Equal(1, await Calls(() => service.ReadInboxAsync(swarm.SwarmId, bob, new InboxQuery(), default)));   // nothing pending: the query only
-        Assert.Equal(3, await Calls(() => service.AcknowledgeAsync(swarm.SwarmId, bob, first!.MessageId, default)));   // message, copy, transaction
+        Assert.Equal(1, await Calls(async () => first = await sender.SendAsync(swarm.SwarmId, alice, new SendMessageRequest("bob", "one"), default)));   // one transaction
+        Assert.Equal(2, await Calls(() => sender.SendAsync(swarm.SwarmId, alice, new SendMessageRequest("bob", "reply", ParentMessageId: first!.MessageId), default)));   // + the parent
+        Assert.Equal(2, await Calls(() => sender.SendAsync(swarm.SwarmId, alice, new SendMessageRequest("*", "all"), default)));   // + the member list
+        Assert.Equal(2, await Calls(() => mailbox.ReadInboxAsync(swarm.SwarmId, bob, new InboxQuery(), default)));   // one query + one transaction marks all three
+        Assert.Equal(1, await Calls(() => mailbox.ReadInboxAsync(swarm.SwarmId, bob, new InboxQuery(), default)));   // nothing pending: the query only
+        Assert.Equal(3, await Calls(() => mailbox.AcknowledgeAsync(swarm.SwarmId, bob, first!.MessageId, default)));   // message, copy, transaction
     }
 }

@@ -28,24 +28,24 @@ public static class MessageEndpoints
         return app;
     }
 
-    private static async Task<Created<MessageView>> SendAsync(string id, SendMessageRequest request, HttpContext context, MessageService messages, CancellationToken ct)
+    private static async Task<Created<MessageView>> SendAsync(string id, SendMessageRequest request, HttpContext context, MessageSender sender, CancellationToken ct)
     {
-        var sent = await messages.SendAsync(id, context.Caller(), request, ct);
+        var sent = await sender.SendAsync(id, context.Caller(), request, ct);
         return TypedResults.Created($"/api/swarms/{id}/messages/{sent.MessageId}", sent);
     }
 
     private static async Task<Ok<InboxPage>> InboxAsync(
-        string id, string? status, string? category, int? limit, bool? includeBroadcast, string? cursor, HttpContext context, MessageService messages, CancellationToken ct) =>
-        TypedResults.Ok(await messages.ReadInboxAsync(id, context.Caller(), new InboxQuery(status, category, limit ?? 20, includeBroadcast ?? true, cursor), ct));
+        string id, string? status, string? category, int? limit, bool? includeBroadcast, string? cursor, HttpContext context, Mailbox mailbox, CancellationToken ct) =>
+        TypedResults.Ok(await mailbox.ReadInboxAsync(id, context.Caller(), new InboxQuery(status, category, limit ?? 20, includeBroadcast ?? true, cursor), ct));
 
-    private static async Task<Ok<MessageView>> GetAsync(string id, string messageId, HttpContext context, MessageService messages, CancellationToken ct) =>
-        TypedResults.Ok(await messages.GetAsync(id, context.Caller(), messageId, ct));
+    private static async Task<Ok<MessageView>> GetAsync(string id, string messageId, HttpContext context, Mailbox mailbox, CancellationToken ct) =>
+        TypedResults.Ok(await mailbox.GetAsync(id, context.Caller(), messageId, ct));
 
-    private static async Task<Ok<MessageView>> AcknowledgeAsync(string id, string messageId, HttpContext context, MessageService messages, CancellationToken ct) =>
-        TypedResults.Ok(await messages.AcknowledgeAsync(id, context.Caller(), messageId, ct));
+    private static async Task<Ok<MessageView>> AcknowledgeAsync(string id, string messageId, HttpContext context, Mailbox mailbox, CancellationToken ct) =>
+        TypedResults.Ok(await mailbox.AcknowledgeAsync(id, context.Caller(), messageId, ct));
 
-    private static async Task<Ok<MessageThread>> ThreadAsync(string id, string messageId, HttpContext context, MessageService messages, CancellationToken ct) =>
-        TypedResults.Ok(await messages.GetThreadAsync(id, context.Caller(), messageId, ct));
+    private static async Task<Ok<MessageThread>> ThreadAsync(string id, string messageId, HttpContext context, Mailbox mailbox, CancellationToken ct) =>
+        TypedResults.Ok(await mailbox.GetThreadAsync(id, context.Caller(), messageId, ct));
 
     private static async Task<Ok<CatchUpResponse>> CatchUpAsync(string id, CatchUpRequest? request, HttpContext context, CatchUpService catchUp, CancellationToken ct) =>
         TypedResults.Ok(await catchUp.CatchUpAsync(id, context.Caller(), request, ct));

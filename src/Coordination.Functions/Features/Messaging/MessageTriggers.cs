@@ -9,7 +9,7 @@ namespace Coordination.Functions.Features.Messaging;
 /// swarm and <see cref="MaxSwarmsPerRun"/> swarms per run; a backlog drains over the following runs. Expired messages
 /// are already invisible before they are purged.
 /// </summary>
-public sealed class ApplyRetentionTrigger(SwarmDirectory directory, MessageService messages) : ITriggerHandler
+public sealed class ApplyRetentionTrigger(SwarmDirectory directory, MessageRetention retention) : ITriggerHandler
 {
     /// <summary>Function name.</summary>
     public const string Name = "ApplyRetention";
@@ -31,7 +31,7 @@ public sealed class ApplyRetentionTrigger(SwarmDirectory directory, MessageServi
         await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
         {
             swarms++;
-            purged += await messages.PurgeExpiredAsync(swarmId, MaxMessagesPerSwarm, cancellationToken);
+            purged += await retention.PurgeExpiredAsync(swarmId, MaxMessagesPerSwarm, cancellationToken);
         }
         return [$"retention: {swarms} swarms checked, {purged} expired messages purged"];
     }
