@@ -14,7 +14,16 @@ public static class StoredJson
     public const int CharsPerProperty = 32 * 1024;
 
     /// <summary>Writes <paramref name="json"/> under <paramref name="name"/> (null writes nothing).</summary>
-    public static void Write(TableEntity entity, string name, string? json)
+    public static void Write(TableEntity entity, string name, string? json) => Write(entity, name, json, forMerge: false);
+
+    /// <summary>
+    /// Writes <paramref name="json"/> into an entity that will be merged over a stored one (null writes nothing). The part
+    /// count is written even when it is 1: a merge keeps the properties it does not name, so a longer stored value's
+    /// count would stay in force and the read would append its old parts.
+    /// </summary>
+    public static void WriteForMerge(TableEntity entity, string name, string? json) => Write(entity, name, json, forMerge: true);
+
+    private static void Write(TableEntity entity, string name, string? json, bool forMerge)
     {
         if (json is null)
         {
@@ -26,7 +35,7 @@ public static class StoredJson
             var start = i * CharsPerProperty;
             entity[PartName(name, i)] = json.Substring(start, Math.Min(CharsPerProperty, json.Length - start));
         }
-        if (parts > 1)
+        if (parts > 1 || forMerge)
         {
             entity[name + "_parts"] = parts;
         }

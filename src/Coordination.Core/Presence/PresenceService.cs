@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coordination.Core.Common;
 using Coordination.Core.Configuration;
 using Coordination.Core.Events;
@@ -10,12 +9,6 @@ using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Presence;
 
-/// <summary>A heartbeat: status and, optionally, new capabilities and metadata.</summary>
-/// <param name="Status">online, busy or away (default online).</param>
-/// <param name="Capabilities">Replaces the capabilities when given.</param>
-/// <param name="Metadata">Replaces the metadata (any JSON) when given.</param>
-public sealed record HeartbeatRequest(string? Status = null, IReadOnlyList<string>? Capabilities = null, JsonElement? Metadata = null);
-
 /// <summary>
 /// Presence: heartbeats (never logged, one unconditional merge each), queries, and the sweep that logs each
 /// offline/online transition exactly once — the member row remembers what was last reported, and the
@@ -23,31 +16,20 @@ public sealed record HeartbeatRequest(string? Status = null, IReadOnlyList<strin
 /// </summary>
 public sealed class PresenceService(TableStore table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
 {
-    private static readonly string[] Statuses = ["online", "busy", "away"];
-
     /// <summary>Swarms one sweep visits at most (bounded work per timer invocation).</summary>
     public const int MaxSwarmsPerSweep = 500;
 
     /// <summary>Records a heartbeat for the caller.</summary>
     public async Task<MemberView> HeartbeatAsync(string swarmId, Caller caller, HeartbeatRequest request, CancellationToken cancellationToken)
     {
-        var status = request.Status ?? "online";
-        if (!Statuses.Contains(status))
-        {
-            throw Validation.Invalid("status", $"must be one of {string.Join(", ", Statuses)}; got '{status}'.");
-        }
-        var tenant = tenants.Find(caller.TenantId);
-        var now = clock.GetUtcNow();
-        var update = new TableEntity(swarmId, SwarmRows.AgentKey(caller.AgentId!)) { ["Status"] = status, ["LastHeartbeat"] = now };
-        if (request.Capabilities is not null)
-        {
-            StoredJson.Write(update, "Capabilities", JsonSerializer.Serialize(Validation.Labels(request.Capabilities, "capabilities")));
-        }
-        if (request.Metadata is not null)
-        {
-            StoredJson.Write(update, "Metadata", Validation.Payload(request.Metadata, "metadata", tenant?.Limits.MaxPayloadBytes ?? new TenantLimits().MaxPayloadBytes));
-        }
-        var result = await table.UpdateEntityAsync(update, Azure.ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+        var text = request.Status ?? MemberRows.StatusText(PresenceStatus.Online);
+        var status = MemberRows.ParseStatus(text)
+            ?? throw Validation.Invalid("status", $"must be one of {string.Join(", ", MemberRows.StatusTexts)}; got '{text}'.");
+        var capabilities = request.Capabilities is null ? null : Validation.Labels(request.Capabilities, "capabilities");
+        var limit = tenants.Find(caller.TenantId)?.Limits.MaxPayloadBytes ?? new TenantLimits().MaxPayloadBytes;
+        var metadata = request.Metadata is null ? null : Validation.Payload(request.Metadata, "metadata", limit);
+        var patch = MemberRows.HeartbeatPatch(swarmId, caller.AgentId!, status, clock.GetUtcNow(), capabilities, metadata);
+        var result = await table.UpdateEntityAsync(patch, Azure.ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == StorageOutcome.NotFound)
         {
             throw new ProblemException(ProblemCatalog.Unauthorized, "You are no longer a member of this swarm.");
@@ -60,7 +42,7 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
     {
         var row = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), cancellationToken: cancellationToken).ConfigureAwait(false)
             ?? throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
-        return MemberRows.ToView(row, clock.GetUtcNow(), settings.PresenceTtl);
+        return MemberRows.ToView(MemberRows.From(row), clock.GetUtcNow(), settings.PresenceTtl);
     }
 
     /// <summary>Members with a capability and/or a heartbeat within the last days, most recently seen first.</summary>
@@ -75,7 +57,7 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
         var found = new List<MemberView>();
         await foreach (var row in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, SwarmRows.AgentPrefix), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var member = MemberRows.ToView(row, now, settings.PresenceTtl);
+            var member = MemberRows.ToView(MemberRows.From(row), now, settings.PresenceTtl);
             if (capability is not null && !member.Capabilities.Contains(capability, StringComparer.OrdinalIgnoreCase))
             {
                 continue;
@@ -109,27 +91,13 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
     {
         var now = clock.GetUtcNow();
         var transitions = 0;
-        await foreach (var row in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, SwarmRows.AgentPrefix), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var entity in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, SwarmRows.AgentPrefix), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            var online = MemberRows.ToView(row, now, settings.PresenceTtl).Online;
-            var reported = row.GetString("Reported") ?? MemberRows.Reported.Online;
-            var current = online ? MemberRows.Reported.Online : MemberRows.Reported.Offline;
-            if (reported == current)
+            var row = MemberRows.From(entity);
+            var current = MemberRows.IsOnline(row, now, settings.PresenceTtl) ? PresenceReport.Online : PresenceReport.Offline;
+            if (row.Reported != current)
             {
-                continue;
-            }
-            var agentId = row.GetString("AgentId")!;
-            var update = new TableEntity(swarmId, row.RowKey) { ["Reported"] = current };
-            var lastHeartbeat = row.GetDateTimeOffset("LastHeartbeat");
-            var result = await table.SubmitTransactionAsync(
-            [
-                TableActions.Merge(update, row.ETag),
-                events.Append(swarmId, PendingEvent.Of("agent." + current, agentId, new { agentId, lastHeartbeat }, PendingEvent.SystemActor)),
-            ], cancellationToken).ConfigureAwait(false);
-            // A lost race means a heartbeat or another sweep changed the row; the next sweep decides again.
-            if (result.Succeeded)
-            {
-                transitions++;
+                transitions += await ReportAsync(row, current, cancellationToken).ConfigureAwait(false) ? 1 : 0;
             }
         }
         if (transitions > 0)
@@ -137,5 +105,18 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
             events.Committed(swarmId);
         }
         return transitions;
+    }
+
+    /// <summary>Records and logs one transition; false when it lost a race.</summary>
+    private async Task<bool> ReportAsync(MemberRow row, PresenceReport current, CancellationToken cancellationToken)
+    {
+        var result = await table.SubmitTransactionAsync(
+        [
+            TableActions.Merge(MemberRows.ReportedPatch(row.SwarmId, row.AgentId, current), row.ETag),
+            events.Append(row.SwarmId, PendingEvent.Of("agent." + MemberRows.ReportText(current), row.AgentId,
+                new { agentId = row.AgentId, lastHeartbeat = row.LastHeartbeat }, PendingEvent.SystemActor)),
+        ], cancellationToken).ConfigureAwait(false);
+        // 412: a heartbeat or another sweep changed the row; 404: the member left. Either way the next sweep decides again.
+        return result.Succeeded;
     }
 }

@@ -32,43 +32,47 @@ public sealed class MembershipService(
             guard.RecordFailure(client);
             throw new ProblemException(ProblemCatalog.Unauthorized, JoinRefused);
         }
-        var swarmId = swarm.PartitionKey;
-        var maxAgents = swarm.GetInt32("MaxAgents") ?? 0;
         var tokenId = Ids.RandomText(16);
 
-        using (await gate.EnterAsync(swarmId + "\nmembers", cancellationToken).ConfigureAwait(false))
+        using (await gate.EnterAsync(swarm.SwarmId + "\nmembers", cancellationToken).ConfigureAwait(false))
         {
-            await AddMemberAsync(swarmId, agentId, name, capabilities, request.Role, maxAgents, tokenId, cancellationToken).ConfigureAwait(false);
+            await AddMemberAsync(swarm, agentId, name, capabilities, request.Role, tokenId, cancellationToken).ConfigureAwait(false);
         }
 
-        directory.Invalidate(swarmId, agentId);
-        events.Committed(swarmId);
-        var (token, claims) = tokens.Issue(swarm.GetString("TenantId")!, swarmId, agentId, request.Role, tokenId);
-        return new AgentCredentials(swarmId, agentId, request.Role, token, claims.ExpiresAt);
+        directory.Invalidate(swarm.SwarmId, agentId);
+        events.Committed(swarm.SwarmId);
+        var (token, claims) = tokens.Issue(swarm.TenantId, swarm.SwarmId, agentId, request.Role, tokenId);
+        return new AgentCredentials(swarm.SwarmId, agentId, request.Role, token, claims.ExpiresAt);
     }
 
-    private Task AddMemberAsync(string swarmId, string agentId, string? name, IReadOnlyList<string> capabilities, Role role, int maxAgents, string tokenId, CancellationToken cancellationToken) =>
+    private Task AddMemberAsync(SwarmRow swarm, string agentId, string? name, IReadOnlyList<string> capabilities, Role role, string tokenId, CancellationToken cancellationToken) =>
         OptimisticRetry.RunAsync<object>(async ct =>
         {
-            var members = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: ct).ConfigureAwait(false);
-            var count = members?.GetInt32("Count") ?? 0;
-            if (count >= maxAgents)
+            var counts = await ReadCountsAsync(swarm.SwarmId, ct).ConfigureAwait(false);
+            var count = counts?.Count ?? 0;
+            if (count >= swarm.MaxAgents)
             {
-                throw new ProblemException(ProblemCatalog.QuotaExceeded, $"The swarm has {count} members; its maxAgents is {maxAgents}.",
-                    new Dictionary<string, object?> { ["limit"] = maxAgents });
+                throw new ProblemException(ProblemCatalog.QuotaExceeded, $"The swarm has {count} members; its maxAgents is {swarm.MaxAgents}.",
+                    new Dictionary<string, object?> { ["limit"] = swarm.MaxAgents });
             }
-            var coordinators = (members?.GetInt32("Coordinators") ?? 0) + (role == Role.Coordinator ? 1 : 0);
+            var next = new MemberCountRow(swarm.SwarmId, count + 1, (counts?.Coordinators ?? 0) + (role == Role.Coordinator ? 1 : 0));
+            var member = MemberRows.New(swarm.SwarmId, agentId, name, role, tokenId, capabilities, clock.GetUtcNow());
             var result = await table.SubmitTransactionAsync(
             [
-                TableActions.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = count + 1, ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
-                TableActions.Add(MemberRows.New(swarmId, agentId, name, role, tokenId, capabilities, clock.GetUtcNow())),
-                events.Append(swarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(role), name, capabilities }, agentId)),
+                TableActions.Replace(SwarmRows.ToEntity(next), counts?.ETag ?? Azure.ETag.All),
+                TableActions.Add(MemberRows.ToEntity(member)),
+                events.Append(swarm.SwarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(role), name, capabilities }, agentId)),
             ], ct).ConfigureAwait(false);
-            if (result is { Succeeded: false, FailedIndex: 1, Outcome: StorageOutcome.AlreadyExists })
+            return result switch
             {
-                throw new ProblemException(ProblemCatalog.AlreadyExists, $"Agent id '{agentId}' is already a member; choose another id or leave first.");
-            }
-            return result.Succeeded ? new object() : null;
+                { Succeeded: true } => new object(),
+                { FailedIndex: 1, Outcome: StorageOutcome.AlreadyExists } =>
+                    throw new ProblemException(ProblemCatalog.AlreadyExists, $"Agent id '{agentId}' is already a member; choose another id or leave first."),
+                // The counter is written with every swarm and goes only with it: the swarm is being deleted.
+                { FailedIndex: 0, Outcome: StorageOutcome.NotFound } => throw new ProblemException(ProblemCatalog.Unauthorized, JoinRefused),
+                // 412 on the counter: another join or leave came first; decide again on fresh counts.
+                _ => null,
+            };
         }, "the swarm's members", cancellationToken);
 
     /// <summary>Every member with its presence.</summary>
@@ -78,7 +82,7 @@ public sealed class MembershipService(
         var members = new List<MemberView>();
         await foreach (var row in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, SwarmRows.AgentPrefix), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            members.Add(MemberRows.ToView(row, now, settings.PresenceTtl));
+            members.Add(MemberRows.ToView(MemberRows.From(row), now, settings.PresenceTtl));
         }
         return members;
     }
@@ -90,8 +94,7 @@ public sealed class MembershipService(
     /// </summary>
     public async Task RemoveAsync(string swarmId, string agentId, Caller caller, CancellationToken cancellationToken)
     {
-        var self = caller.AgentId == agentId;
-        if (!self && !caller.HasRole(Role.Coordinator))
+        if (caller.AgentId != agentId && !caller.HasRole(Role.Coordinator))
         {
             throw new ProblemException(ProblemCatalog.ForbiddenRole, "Only a coordinator may remove another member; any member may remove itself (leave).");
         }
@@ -99,42 +102,58 @@ public sealed class MembershipService(
         {
             throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: its membership no longer changes.");
         }
-        var leaving = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), ["Role"], cancellationToken).ConfigureAwait(false)
-            ?? throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
-        if (SwarmRows.ParseRole(leaving.GetString("Role")) == Role.Coordinator)
+        var leaving = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), MemberRows.InfoSelect, cancellationToken).ConfigureAwait(false)
+            ?? throw NotMember(agentId);
+        if (MemberRows.ToInfo(leaving).Role == Role.Coordinator)
         {
             // Checked before anything is released; the transaction below checks again under the counter's ETag.
-            var counts = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, ["Coordinators"], cancellationToken).ConfigureAwait(false);
-            EnsureNotLastCoordinator(counts?.GetInt32("Coordinators") ?? 0);
+            EnsureNotLastCoordinator((await ReadCountsAsync(swarmId, cancellationToken).ConfigureAwait(false))?.Coordinators ?? 0);
         }
         foreach (var handler in departureHandlers)
         {
             await handler.ReleaseAsync(swarmId, agentId, caller, cancellationToken).ConfigureAwait(false);
         }
-        await OptimisticRetry.RunAsync<object>(async ct =>
-        {
-            var member = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), cancellationToken: ct).ConfigureAwait(false)
-                ?? throw new ProblemException(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
-            var members = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: ct).ConfigureAwait(false);
-            var count = members?.GetInt32("Count") ?? 1;
-            var coordinators = members?.GetInt32("Coordinators") ?? 0;
-            if (SwarmRows.ParseRole(member.GetString("Role")) == Role.Coordinator)
-            {
-                EnsureNotLastCoordinator(coordinators);
-                coordinators--;
-            }
-            var type = self ? "agent.left" : "agent.removed";
-            var result = await table.SubmitTransactionAsync(
-            [
-                TableActions.Delete(swarmId, member.RowKey, member.ETag),
-                TableActions.Replace(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = Math.Max(0, count - 1), ["Coordinators"] = coordinators }, members?.ETag ?? Azure.ETag.All),
-                events.Append(swarmId, PendingEvent.Of(type, agentId, new { agentId, by = caller.Actor }, caller.Actor)),
-            ], ct).ConfigureAwait(false);
-            return result.Succeeded ? new object() : null;
-        }, "the swarm's members", cancellationToken).ConfigureAwait(false);
+        await OptimisticRetry.RunAsync(ct => DeleteMemberAsync(swarmId, agentId, caller, ct), "the swarm's members", cancellationToken).ConfigureAwait(false);
         directory.Invalidate(swarmId, agentId);
         events.Committed(swarmId);
     }
+
+    /// <summary>Deletes the member row and counts it out; null when it lost a race.</summary>
+    private async Task<object?> DeleteMemberAsync(string swarmId, string agentId, Caller caller, CancellationToken cancellationToken)
+    {
+        var member = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), cancellationToken: cancellationToken).ConfigureAwait(false) is { } entity
+            ? MemberRows.From(entity)
+            : throw NotMember(agentId);
+        var counts = await ReadCountsAsync(swarmId, cancellationToken).ConfigureAwait(false);
+        var coordinators = counts?.Coordinators ?? 0;
+        if (member.Role == Role.Coordinator)
+        {
+            EnsureNotLastCoordinator(coordinators);
+            coordinators--;
+        }
+        var next = new MemberCountRow(swarmId, Math.Max(0, (counts?.Count ?? 1) - 1), coordinators);
+        var type = caller.AgentId == agentId ? "agent.left" : "agent.removed";
+        var result = await table.SubmitTransactionAsync(
+        [
+            TableActions.Delete(swarmId, SwarmRows.AgentKey(agentId), member.ETag),
+            TableActions.Replace(SwarmRows.ToEntity(next), counts?.ETag ?? Azure.ETag.All),
+            events.Append(swarmId, PendingEvent.Of(type, agentId, new { agentId, by = caller.Actor }, caller.Actor)),
+        ], cancellationToken).ConfigureAwait(false);
+        return result switch
+        {
+            { Succeeded: true } => new object(),
+            // The counter goes only with the swarm: it is being deleted.
+            { FailedIndex: 1, Outcome: StorageOutcome.NotFound } when counts is null => throw SwarmService.NotFound(swarmId),
+            // 412/404 on the member (a heartbeat, or it left meanwhile) or 412 on the counter (another join or leave):
+            // re-read; a member that is gone by then answers not_found.
+            _ => null,
+        };
+    }
+
+    private async Task<MemberCountRow?> ReadCountsAsync(string swarmId, CancellationToken cancellationToken) =>
+        await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+            ? SwarmRows.FromMemberCount(row)
+            : null;
 
     private static void EnsureNotLastCoordinator(int coordinators)
     {
@@ -145,7 +164,9 @@ public sealed class MembershipService(
         }
     }
 
-    private async Task<TableEntity?> ResolveAsync(JoinSwarmRequest request, CancellationToken cancellationToken)
+    private static ProblemException NotMember(string agentId) => new(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
+
+    private async Task<SwarmRow?> ResolveAsync(JoinSwarmRequest request, CancellationToken cancellationToken)
     {
         var code = JoinCodes.Normalize(request.JoinCode);
         if (code is null)
@@ -155,18 +176,19 @@ public sealed class MembershipService(
         var swarmId = request.SwarmId;
         if (swarmId is null)
         {
-            var lookup = await table.GetEntityAsync(SwarmRows.JoinCodePartition, code, cancellationToken: cancellationToken).ConfigureAwait(false);
-            swarmId = lookup?.GetString("SwarmId");
+            var lookup = await table.GetEntityAsync(GlobalRows.JoinCodePartition, code, cancellationToken: cancellationToken).ConfigureAwait(false);
+            swarmId = lookup is null ? null : GlobalRows.FromJoinCode(lookup).SwarmId;
         }
         if (swarmId is null || !swarmId.StartsWith("swarm_", StringComparison.Ordinal) || swarmId.Length > 64 || swarmId.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '_'))
         {
             return null;
         }
-        var swarm = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var entity = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var swarm = entity is null ? null : SwarmRows.FromSwarm(entity);
         return swarm is not null
-               && SwarmService.SameCode(swarm.GetString("JoinCode") ?? string.Empty, code)
-               && swarm.GetString("Status") == SwarmRows.Status.Active
-               && tenants.Find(swarm.GetString("TenantId")!) is not null
+               && SwarmService.SameCode(swarm.JoinCode, code)
+               && swarm.Status == SwarmStatus.Active
+               && tenants.Find(swarm.TenantId) is not null
             ? swarm
             : null;
     }

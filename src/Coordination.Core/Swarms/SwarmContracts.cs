@@ -57,3 +57,7 @@ public sealed record JoinSwarmRequest(string JoinCode, Role Role, string? SwarmI
 /// <param name="LastHeartbeat">Time of the last heartbeat (the join counts as one).</param>
 /// <param name="JoinedAt">When it joined.</param>
 public sealed record MemberView(string AgentId, string? Name, Role Role, string Status, bool Online, IReadOnlyList<string> Capabilities, JsonElement? Metadata, DateTimeOffset LastHeartbeat, DateTimeOffset JoinedAt);
+
+/// <summary>The members of a swarm.</summary>
+/// <param name="Members">Members with presence.</param>
+public sealed record MemberList(IReadOnlyList<MemberView> Members);

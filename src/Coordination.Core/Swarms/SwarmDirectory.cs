@@ -7,11 +7,11 @@ namespace Coordination.Core.Swarms;
 /// <summary>What authorization needs to know about a swarm.</summary>
 /// <param name="SwarmId">Id.</param>
 /// <param name="TenantId">Owning tenant.</param>
-/// <param name="Status">active or archived.</param>
-public sealed record SwarmInfo(string SwarmId, string TenantId, string Status)
+/// <param name="Status">Active or archived.</param>
+public sealed record SwarmInfo(string SwarmId, string TenantId, SwarmStatus Status)
 {
     /// <summary>True when writes are refused.</summary>
-    public bool IsArchived => Status == SwarmRows.Status.Archived;
+    public bool IsArchived => Status == SwarmStatus.Archived;
 }
 
 /// <summary>What authorization needs to know about a member: its role and current token id.</summary>
@@ -41,8 +41,8 @@ public sealed class SwarmDirectory(TableStore table, TimeProvider clock)
         {
             return cached.Value;
         }
-        var row = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, ["TenantId", "Status"], cancellationToken).ConfigureAwait(false);
-        var info = row is null ? null : new SwarmInfo(swarmId, row.GetString("TenantId")!, row.GetString("Status")!);
+        var row = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, SwarmRows.InfoSelect, cancellationToken).ConfigureAwait(false);
+        var info = row is null ? null : SwarmRows.ToInfo(row);
         _swarms[swarmId] = (info, clock.GetUtcNow());
         return info;
     }
@@ -54,8 +54,8 @@ public sealed class SwarmDirectory(TableStore table, TimeProvider clock)
         {
             return cached.Value;
         }
-        var row = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), ["Role", "TokenId"], cancellationToken).ConfigureAwait(false);
-        var info = row is null ? null : new MembershipInfo(agentId, SwarmRows.ParseRole(row.GetString("Role")), row.GetString("TokenId")!);
+        var row = await table.GetEntityAsync(swarmId, SwarmRows.AgentKey(agentId), MemberRows.InfoSelect, cancellationToken).ConfigureAwait(false);
+        var info = row is null ? null : MemberRows.ToInfo(row);
         _members[(swarmId, agentId)] = (info, clock.GetUtcNow());
         return info;
     }
@@ -67,7 +67,7 @@ public sealed class SwarmDirectory(TableStore table, TimeProvider clock)
     public async IAsyncEnumerable<string> ListSwarmIdsAsync(int max, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var listed = 0;
-        await foreach (var index in table.QueryAsync(TableFilter.Partition(SwarmRows.SwarmIndexPartition), ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (var index in table.QueryAsync(TableFilter.Partition(GlobalRows.SwarmIndexPartition), SwarmRows.KeysOnly, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (listed++ == max)
             {

@@ -1,14 +1,58 @@
+using System.Collections.Frozen;
+using Azure;
+using Coordination.Core.Common;
 using Coordination.Core.Identity;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Swarms;
 
+/// <summary>Whether a swarm takes writes.</summary>
+public enum SwarmStatus
+{
+    /// <summary>Open for reads and writes.</summary>
+    Active,
+
+    /// <summary>Read-only.</summary>
+    Archived,
+}
+
+/// <summary>The swarm's own row, <c>meta|swarm</c>.</summary>
+/// <param name="SwarmId">The swarm (its partition).</param>
+/// <param name="TenantId">Owning tenant.</param>
+/// <param name="Name">Name.</param>
+/// <param name="Goal">Goal.</param>
+/// <param name="MaxAgents">Member limit.</param>
+/// <param name="JoinCode">The join code in stored form (<see cref="JoinCodes.Normalize"/>).</param>
+/// <param name="Status">Active or archived.</param>
+/// <param name="CreatedAt">Creation time.</param>
+/// <param name="CreatedBy">The creating coordinator.</param>
+/// <param name="ArchivedAt">When it was archived (absent when archived by a delete in progress).</param>
+public sealed record SwarmRow(
+    string SwarmId, string TenantId, string Name, string? Goal, int MaxAgents, string JoinCode, SwarmStatus Status,
+    DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? ArchivedAt = null)
+{
+    /// <summary>The version read, for If-Match.</summary>
+    public ETag ETag { get; init; }
+}
+
 /// <summary>
-/// Table shapes of swarms and members (never cross HTTP). In the swarm's partition: <c>meta|swarm</c>,
-/// <c>meta|members</c> (member count, updated with If-Match in the same transaction as a join or leave,
-/// so maxAgents holds under concurrency) and <c>agent|{agentId}</c>. Global partitions start with <c>~</c>
-/// (swarm ids start with <c>swarm_</c>, so they never collide): join codes, per-tenant swarm counters,
-/// and the index of swarms the timers walk.
+/// The member counter, <c>meta|members</c>: written with If-Match in the same transaction as a join or a leave, so
+/// maxAgents and "never the last coordinator" hold under concurrency.
+/// </summary>
+/// <param name="SwarmId">The swarm.</param>
+/// <param name="Count">Members.</param>
+/// <param name="Coordinators">Members with the coordinator role.</param>
+public sealed record MemberCountRow(string SwarmId, int Count, int Coordinators)
+{
+    /// <summary>The version read, for If-Match.</summary>
+    public ETag ETag { get; init; }
+}
+
+/// <summary>
+/// Table shapes of swarms (never cross HTTP). In the swarm's partition: <c>meta|swarm</c> (<see cref="SwarmRow"/>),
+/// <c>meta|members</c> (<see cref="MemberCountRow"/>) and <c>agent|{agentId}</c> (<see cref="MemberRow"/>, mapped by
+/// <see cref="MemberRows"/>). The global partitions (join codes, the swarm index, tenant counters) are mapped by
+/// <see cref="GlobalRows"/>.
 /// </summary>
 public static class SwarmRows
 {
@@ -21,40 +65,75 @@ public static class SwarmRows
     /// <summary>Kind of member rows.</summary>
     public const string AgentKind = "agent";
 
-    /// <summary>Partition of join codes: RowKey = code.</summary>
-    public const string JoinCodePartition = "~joincodes";
-
-    /// <summary>Partition listing every live swarm (for timers): RowKey = swarm id.</summary>
-    public const string SwarmIndexPartition = "~swarms";
-
-    /// <summary>RowKey of a tenant's swarm counter.</summary>
-    public const string TenantCounterKey = "meta|swarms";
+    /// <summary>Prefix of all member rows.</summary>
+    public const string AgentPrefix = AgentKind + "|";
 
     /// <summary>A member row's key.</summary>
     public static string AgentKey(string agentId) => TableKeyCodec.Compose(AgentKind, agentId);
 
-    /// <summary>Prefix of all member rows.</summary>
-    public const string AgentPrefix = AgentKind + "|";
+    /// <summary>Only the keys: for walking a partition to delete it.</summary>
+    public static IReadOnlyList<string> KeysOnly { get; } = ["PartitionKey", "RowKey"];
 
-    /// <summary>A tenant's partition.</summary>
-    public static string TenantPartition(string tenantId) => TableKeyCodec.Compose("~tenant", tenantId);
+    /// <summary>What <see cref="ToInfo"/> reads: authorization needs only these.</summary>
+    public static IReadOnlyList<string> InfoSelect { get; } = ["TenantId", "Status"];
 
-    /// <summary>A tenant's index row for one swarm.</summary>
-    public static string TenantSwarmKey(string swarmId) => "swarm|" + swarmId;
+    private static readonly FrozenDictionary<string, SwarmStatus> Statuses = Enum.GetValues<SwarmStatus>().ToFrozenDictionary(StatusText);
 
-    /// <summary>Swarm status values.</summary>
-    public static class Status
-    {
-        /// <summary>Open for reads and writes.</summary>
-        public const string Active = "active";
+    /// <summary>The status as stored and shown.</summary>
+    public static string StatusText(SwarmStatus status) => status.ToString().ToLowerInvariant();
 
-        /// <summary>Read-only.</summary>
-        public const string Archived = "archived";
-    }
-
-    /// <summary>The role as stored.</summary>
+    /// <summary>The role as stored and shown.</summary>
     public static string RoleText(Role role) => role.ToString().ToLowerInvariant();
 
-    /// <summary>Parses a stored role.</summary>
-    public static Role ParseRole(string? text) => Enum.TryParse<Role>(text, ignoreCase: true, out var role) ? role : Role.Observer;
+    /// <summary>Reads <c>meta|swarm</c>.</summary>
+    public static SwarmRow FromSwarm(TableEntity row) => new(
+        row.PartitionKey, row.RequiredString("TenantId"), row.RequiredString("Name"), row.GetString("Goal"), row.RequiredInt32("MaxAgents"),
+        row.RequiredString("JoinCode"), row.RequiredChoice("Status", Statuses), row.RequiredTime("CreatedAt"), row.RequiredString("CreatedBy"),
+        row.GetDateTimeOffset("ArchivedAt"))
+    { ETag = row.ETag };
+
+    /// <summary>Reads the <see cref="InfoSelect"/> properties of <c>meta|swarm</c>.</summary>
+    public static SwarmInfo ToInfo(TableEntity row) =>
+        new(row.PartitionKey, row.RequiredString("TenantId"), row.RequiredChoice("Status", Statuses));
+
+    /// <summary>Writes <c>meta|swarm</c>.</summary>
+    public static TableEntity ToEntity(SwarmRow row)
+    {
+        var entity = new TableEntity(row.SwarmId, SwarmKey)
+        {
+            ["TenantId"] = row.TenantId, ["Name"] = row.Name, ["MaxAgents"] = row.MaxAgents, ["JoinCode"] = row.JoinCode,
+            ["Status"] = StatusText(row.Status), ["CreatedAt"] = row.CreatedAt, ["CreatedBy"] = row.CreatedBy,
+        };
+        SetIfPresent(entity, "Goal", row.Goal);
+        SetIfPresent(entity, "ArchivedAt", row.ArchivedAt);
+        return entity;
+    }
+
+    /// <summary>
+    /// The merge that archives the swarm. A delete archives without a time: it only has to refuse new writes
+    /// while it empties the partition.
+    /// </summary>
+    public static TableEntity ArchivePatch(string swarmId, DateTimeOffset? archivedAt)
+    {
+        var patch = new TableEntity(swarmId, SwarmKey) { ["Status"] = StatusText(SwarmStatus.Archived) };
+        SetIfPresent(patch, "ArchivedAt", archivedAt);
+        return patch;
+    }
+
+    /// <summary>Reads <c>meta|members</c>.</summary>
+    public static MemberCountRow FromMemberCount(TableEntity row) =>
+        new(row.PartitionKey, row.RequiredInt32("Count"), row.RequiredInt32("Coordinators")) { ETag = row.ETag };
+
+    /// <summary>Writes <c>meta|members</c>.</summary>
+    public static TableEntity ToEntity(MemberCountRow row) =>
+        new(row.SwarmId, MembersKey) { ["Count"] = row.Count, ["Coordinators"] = row.Coordinators };
+
+    /// <summary>Sets an optional property; an absent value is not written (absent reads as null).</summary>
+    internal static void SetIfPresent(TableEntity entity, string name, object? value)
+    {
+        if (value is not null)
+        {
+            entity[name] = value;
+        }
+    }
 }

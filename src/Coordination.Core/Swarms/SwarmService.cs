@@ -4,7 +4,6 @@ using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
 using Coordination.Core.Problems;
-using Coordination.Storage;
 using Coordination.Storage.Tables;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +15,9 @@ public sealed class SwarmService(
 {
     /// <summary>Members when the request does not say.</summary>
     public const int DefaultMaxAgents = 20;
+
+    /// <summary>Draws of a join code before giving up (40 bits each: a second draw is already rare).</summary>
+    public const int JoinCodeAttempts = 5;
 
     /// <summary>Creates a swarm and its coordinator; refuses with <c>quota_exceeded</c> before writing anything.</summary>
     public async Task<CreateSwarmResponse> CreateAsync(Tenant tenant, CreateSwarmRequest request, CancellationToken cancellationToken)
@@ -29,44 +31,35 @@ public sealed class SwarmService(
         var now = clock.GetUtcNow();
 
         await ReserveTenantSlotAsync(tenant, swarmId, cancellationToken).ConfigureAwait(false);
+        SwarmRow swarm;
+        var tokenId = Ids.RandomText(16);
         try
         {
             var joinCode = await ReserveJoinCodeAsync(tenant.Id, swarmId, cancellationToken).ConfigureAwait(false);
-            var tokenId = Ids.RandomText(16);
-            var swarmRow = new TableEntity(swarmId, SwarmRows.SwarmKey)
-            {
-                ["Name"] = name, ["Goal"] = goal, ["MaxAgents"] = maxAgents, ["TenantId"] = tenant.Id,
-                ["JoinCode"] = joinCode, ["Status"] = SwarmRows.Status.Active, ["CreatedAt"] = now, ["CreatedBy"] = coordinatorId,
-            };
-            var actions = new List<TableTransactionAction>
-            {
-                TableActions.Add(swarmRow),
-                TableActions.Add(new TableEntity(swarmId, SwarmRows.MembersKey) { ["Count"] = 1, ["Coordinators"] = 1 }),
-                TableActions.Add(MemberRows.New(swarmId, coordinatorId, coordinatorName, Role.Coordinator, tokenId, [], now)),
-                events.Append(swarmId, PendingEvent.Of("swarm.created", swarmId, new { name, goal, maxAgents }, coordinatorId)),
-                events.Append(swarmId, PendingEvent.Of("agent.joined", coordinatorId, new { agentId = coordinatorId, role = "coordinator" }, coordinatorId)),
-            };
-            (await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false)).ThrowIfFailed("creating the swarm");
-            await table.UpsertEntityAsync(new TableEntity(SwarmRows.SwarmIndexPartition, swarmId) { ["TenantId"] = tenant.Id, ["CreatedAt"] = now }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            events.Committed(swarmId);
-
-            var (token, claims) = tokens.Issue(tenant.Id, swarmId, coordinatorId, Role.Coordinator, tokenId);
-            var view = new SwarmView(swarmId, name, goal, maxAgents, SwarmRows.Status.Active, 1, now, coordinatorId, JoinCodes.Display(joinCode));
-            return new CreateSwarmResponse(view, JoinCodes.Display(joinCode), new AgentCredentials(swarmId, coordinatorId, Role.Coordinator, token, claims.ExpiresAt));
+            swarm = new SwarmRow(swarmId, tenant.Id, name, goal, maxAgents, joinCode, SwarmStatus.Active, now, coordinatorId);
+            await CommitCreatedAsync(swarm, coordinatorName, tokenId, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            // Until the swarm's rows commit the slot counts nothing; after, it counts a swarm that exists.
             await ReleaseTenantSlotAsync(tenant.Id, swarmId, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+        // An upsert has no expected failure: the row is written whatever is there.
+        await table.UpsertEntityAsync(GlobalRows.ToEntity(new SwarmIndexRow(swarmId, tenant.Id, now)), cancellationToken: cancellationToken).ConfigureAwait(false);
+        events.Committed(swarmId);
+
+        var (token, claims) = tokens.Issue(tenant.Id, swarmId, coordinatorId, Role.Coordinator, tokenId);
+        return new CreateSwarmResponse(ToView(swarm, 1, showJoinCode: true), JoinCodes.Display(swarm.JoinCode),
+            new AgentCredentials(swarmId, coordinatorId, Role.Coordinator, token, claims.ExpiresAt));
     }
 
     /// <summary>The swarm; the join code only for coordinators.</summary>
     public async Task<SwarmView> GetAsync(string swarmId, Caller caller, CancellationToken cancellationToken)
     {
-        var row = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
-        var members = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return ToView(row, members?.GetInt32("Count") ?? 0, caller.HasRole(Role.Coordinator));
+        var swarm = await ReadAsync(swarmId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
+        var counts = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return ToView(swarm, counts is null ? 0 : SwarmRows.FromMemberCount(counts).Count, caller.HasRole(Role.Coordinator));
     }
 
     /// <summary>Makes the swarm read-only; idempotent.</summary>
@@ -74,14 +67,17 @@ public sealed class SwarmService(
     {
         var changed = await OptimisticRetry.RunAsync<object>(async ct =>
         {
-            var row = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: ct).ConfigureAwait(false) ?? throw NotFound(swarmId);
-            if (row.GetString("Status") == SwarmRows.Status.Archived)
+            var swarm = await ReadAsync(swarmId, ct).ConfigureAwait(false) ?? throw NotFound(swarmId);
+            if (swarm.Status == SwarmStatus.Archived)
             {
                 return false;
             }
-            var update = new TableEntity(swarmId, SwarmRows.SwarmKey) { ["Status"] = SwarmRows.Status.Archived, ["ArchivedAt"] = clock.GetUtcNow() };
             var result = await table.SubmitTransactionAsync(
-                [TableActions.Merge(update, row.ETag), events.Append(swarmId, PendingEvent.Of("swarm.archived", swarmId, new { by = caller.Actor }, caller.Actor))], ct).ConfigureAwait(false);
+            [
+                TableActions.Merge(SwarmRows.ArchivePatch(swarmId, clock.GetUtcNow()), swarm.ETag),
+                events.Append(swarmId, PendingEvent.Of("swarm.archived", swarmId, new { by = caller.Actor }, caller.Actor)),
+            ], ct).ConfigureAwait(false);
+            // 412: the row changed since the read; 404: deleted meanwhile. The retry re-reads and decides (or answers not_found).
             return result.Succeeded ? true : null;
         }, "the swarm", cancellationToken).ConfigureAwait(false);
         directory.Invalidate(swarmId);
@@ -95,15 +91,82 @@ public sealed class SwarmService(
     /// <summary>Deletes the swarm and every row of it (its event log included), its join code and index rows.</summary>
     public async Task DeleteAsync(string swarmId, CancellationToken cancellationToken)
     {
-        var row = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
-        var tenantId = row.GetString("TenantId")!;
-        // Refuse new writes first (through the directory), then empty the partition.
-        await table.UpdateEntityAsync(new TableEntity(swarmId, SwarmRows.SwarmKey) { ["Status"] = SwarmRows.Status.Archived }, Azure.ETag.All, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var swarm = await ReadAsync(swarmId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
+        // Refuse new writes first (through the directory), then empty the partition. NotFound here means a concurrent
+        // delete got there first; emptying what is left is still right.
+        await table.UpdateEntityAsync(SwarmRows.ArchivePatch(swarmId, archivedAt: null), Azure.ETag.All, cancellationToken: cancellationToken).ConfigureAwait(false);
         directory.InvalidateAll(swarmId);
+        await EmptyPartitionAsync(swarmId, cancellationToken).ConfigureAwait(false);
+        // Unconditional deletes fail only with NotFound: already gone.
+        await table.DeleteEntityAsync(GlobalRows.JoinCodePartition, swarm.JoinCode, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
+        await table.DeleteEntityAsync(GlobalRows.SwarmIndexPartition, swarmId, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
+        await ReleaseTenantSlotAsync(swarm.TenantId, swarmId, cancellationToken).ConfigureAwait(false);
+        directory.InvalidateAll(swarmId);
+        logger.LogInformation("Deleted swarm {SwarmId}", swarmId);
+    }
+
+    internal static ProblemException NotFound(string swarmId) => new(ProblemCatalog.NotFound, $"No swarm '{swarmId}'.");
+
+    /// <summary>Constant-time comparison of join codes.</summary>
+    internal static bool SameCode(string a, string b) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+
+    private async Task<SwarmRow?> ReadAsync(string swarmId, CancellationToken cancellationToken) =>
+        await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+            ? SwarmRows.FromSwarm(row)
+            : null;
+
+    private static SwarmView ToView(SwarmRow swarm, int members, bool showJoinCode) => new(
+        swarm.SwarmId, swarm.Name, swarm.Goal, swarm.MaxAgents, SwarmRows.StatusText(swarm.Status), members, swarm.CreatedAt, swarm.CreatedBy,
+        showJoinCode ? JoinCodes.Display(swarm.JoinCode) : null);
+
+    /// <summary>The swarm's rows, its coordinator and both events, in one transaction.</summary>
+    private async Task CommitCreatedAsync(SwarmRow swarm, string? coordinatorName, string tokenId, CancellationToken cancellationToken)
+    {
+        var (swarmId, by) = (swarm.SwarmId, swarm.CreatedBy);
+        var coordinator = MemberRows.New(swarmId, by, coordinatorName, Role.Coordinator, tokenId, [], swarm.CreatedAt);
+        var result = await table.SubmitTransactionAsync(
+        [
+            TableActions.Add(SwarmRows.ToEntity(swarm)),
+            TableActions.Add(SwarmRows.ToEntity(new MemberCountRow(swarmId, 1, 1))),
+            TableActions.Add(MemberRows.ToEntity(coordinator)),
+            events.Append(swarmId, PendingEvent.Of("swarm.created", swarmId, new { name = swarm.Name, goal = swarm.Goal, maxAgents = swarm.MaxAgents }, by)),
+            events.Append(swarmId, PendingEvent.Of("agent.joined", by, new { agentId = by, role = "coordinator" }, by)),
+        ], cancellationToken).ConfigureAwait(false);
+        // Only adds, into the partition of an id drawn a moment ago from 100 random bits: no other writer can be there,
+        // so a failure (AlreadyExists) means the id was taken after all. Nothing was applied; a new request draws a new id.
+        if (!result.Succeeded)
+        {
+            throw new ProblemException(ProblemCatalog.AlreadyExists, $"The id drawn for the new swarm, '{swarmId}', is taken; nothing was created. Retry the request.");
+        }
+    }
+
+    /// <summary>
+    /// Takes a free join code. A draw that meets an existing code ("already exists") draws again; after
+    /// <see cref="JoinCodeAttempts"/> such draws the request answers <c>contention</c>, the answer for bounded
+    /// retries used up (the swarm is not created; a new request draws again).
+    /// </summary>
+    private async Task<string> ReserveJoinCodeAsync(string tenantId, string swarmId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < JoinCodeAttempts; attempt++)
+        {
+            var code = JoinCodes.Normalize(JoinCodes.New())!;
+            if ((await table.AddEntityAsync(GlobalRows.ToEntity(new JoinCodeRow(code, swarmId, tenantId)), cancellationToken).ConfigureAwait(false)).Succeeded)
+            {
+                return code;
+            }
+        }
+        throw new ProblemException(ProblemCatalog.Contention, $"No free join code in {JoinCodeAttempts} draws; retry the request.",
+            new Dictionary<string, object?> { ["attempts"] = JoinCodeAttempts });
+    }
+
+    /// <summary>Empties the swarm's partition, 100 rows per transaction, for at most 1000 passes.</summary>
+    private async Task EmptyPartitionAsync(string swarmId, CancellationToken cancellationToken)
+    {
         for (var pass = 0; pass < 1000; pass++)
         {
             var keys = new List<string>();
-            await foreach (var key in table.QueryAsync(TableFilter.Partition(swarmId), ["PartitionKey", "RowKey"], 100, cancellationToken).ConfigureAwait(false))
+            await foreach (var key in table.QueryAsync(TableFilter.Partition(swarmId), SwarmRows.KeysOnly, 100, cancellationToken).ConfigureAwait(false))
             {
                 keys.Add(key.RowKey);
                 if (keys.Count == 100)
@@ -113,60 +176,59 @@ public sealed class SwarmService(
             }
             if (keys.Count == 0)
             {
-                break;
+                return;
             }
+            // Unconditional deletes fail only when a concurrent delete took a row first (NotFound): nothing was applied,
+            // and the next pass reads what is left.
             await table.SubmitTransactionAsync(keys.Select(k => TableActions.Delete(swarmId, k, Azure.ETag.All)).ToList(), cancellationToken).ConfigureAwait(false);
         }
-        await table.DeleteEntityAsync(SwarmRows.JoinCodePartition, row.GetString("JoinCode")!, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
-        await table.DeleteEntityAsync(SwarmRows.SwarmIndexPartition, swarmId, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
-        await ReleaseTenantSlotAsync(tenantId, swarmId, cancellationToken).ConfigureAwait(false);
-        directory.InvalidateAll(swarmId);
-        logger.LogInformation("Deleted swarm {SwarmId}", swarmId);
     }
 
-    internal static ProblemException NotFound(string swarmId) => new(ProblemCatalog.NotFound, $"No swarm '{swarmId}'.");
-
-    private static SwarmView ToView(TableEntity row, int members, bool showJoinCode) => new(
-        row.PartitionKey, row.GetString("Name")!, row.GetString("Goal"), row.GetInt32("MaxAgents") ?? 0, row.GetString("Status")!, members,
-        row.GetDateTimeOffset("CreatedAt")!.Value, row.GetString("CreatedBy")!, showJoinCode ? JoinCodes.Display(row.GetString("JoinCode")!) : null);
-
-    /// <summary>Counts the swarm against the tenant's MaxSwarms, atomically with the tenant's index row.</summary>
+    /// <summary>Counts the swarm against the tenant's MaxSwarms, atomically with the tenant's row for it.</summary>
     private Task ReserveTenantSlotAsync(Tenant tenant, string swarmId, CancellationToken cancellationToken) =>
         OptimisticRetry.RunAsync<object>(async ct =>
         {
-            var partition = SwarmRows.TenantPartition(tenant.Id);
-            var counter = await table.GetEntityAsync(partition, SwarmRows.TenantCounterKey, cancellationToken: ct).ConfigureAwait(false);
-            var count = counter?.GetInt32("Count") ?? 0;
+            var counter = await ReadTenantCounterAsync(tenant.Id, ct).ConfigureAwait(false);
+            var count = counter?.Count ?? 0;
             if (count >= tenant.Limits.MaxSwarms)
             {
                 throw new ProblemException(ProblemCatalog.QuotaExceeded, $"This tenant has {count} swarms; its limit is {tenant.Limits.MaxSwarms}. Delete one first.",
                     new Dictionary<string, object?> { ["limit"] = tenant.Limits.MaxSwarms });
             }
-            var next = new TableEntity(partition, SwarmRows.TenantCounterKey) { ["Count"] = count + 1 };
+            var next = GlobalRows.ToEntity(new TenantCounterRow(tenant.Id, count + 1));
             var result = await table.SubmitTransactionAsync(
             [
                 counter is null ? TableActions.Add(next) : TableActions.Replace(next, counter.ETag),
-                TableActions.Add(new TableEntity(partition, SwarmRows.TenantSwarmKey(swarmId)) { ["CreatedAt"] = clock.GetUtcNow() }),
+                TableActions.Add(GlobalRows.ToEntity(new TenantSwarmRow(tenant.Id, swarmId, clock.GetUtcNow()))),
             ], ct).ConfigureAwait(false);
+            // The counter meets AlreadyExists (the tenant's first swarms racing) or 412 (another create or delete came
+            // first): decide again on the fresh count. The swarm's own row cannot exist yet: its id is new.
             return result.Succeeded ? new object() : null;
         }, "the tenant's swarm count", cancellationToken);
 
+    /// <summary>
+    /// Gives the slot back: the counter drops and the tenant's row for the swarm goes in one transaction, so a
+    /// second release finds no row and changes nothing. Never throws (a failed create must keep its own error).
+    /// </summary>
     private async Task ReleaseTenantSlotAsync(string tenantId, string swarmId, CancellationToken cancellationToken)
     {
         try
         {
             await OptimisticRetry.RunAsync<object>(async ct =>
             {
-                var partition = SwarmRows.TenantPartition(tenantId);
-                var index = await table.GetEntityAsync(partition, SwarmRows.TenantSwarmKey(swarmId), cancellationToken: ct).ConfigureAwait(false);
-                var counter = await table.GetEntityAsync(partition, SwarmRows.TenantCounterKey, cancellationToken: ct).ConfigureAwait(false);
-                if (index is null || counter is null)
+                var partition = GlobalRows.TenantPartition(tenantId);
+                var held = await table.GetEntityAsync(partition, GlobalRows.TenantSwarmKey(swarmId), cancellationToken: ct).ConfigureAwait(false) is { } row
+                    ? GlobalRows.FromTenantSwarm(row)
+                    : null;
+                var counter = await ReadTenantCounterAsync(tenantId, ct).ConfigureAwait(false);
+                if (held is null || counter is null)
                 {
                     return new object();
                 }
-                var next = new TableEntity(partition, SwarmRows.TenantCounterKey) { ["Count"] = Math.Max(0, (counter.GetInt32("Count") ?? 1) - 1) };
+                var next = counter with { Count = Math.Max(0, counter.Count - 1) };
                 var result = await table.SubmitTransactionAsync(
-                    [TableActions.Replace(next, counter.ETag), TableActions.Delete(partition, index.RowKey, index.ETag)], ct).ConfigureAwait(false);
+                    [TableActions.Replace(GlobalRows.ToEntity(next), counter.ETag), TableActions.Delete(partition, GlobalRows.TenantSwarmKey(held.SwarmId), held.ETag)], ct).ConfigureAwait(false);
+                // 412/404 on either row: another create or release came first; decide again.
                 return result.Succeeded ? new object() : null;
             }, "the tenant's swarm count", cancellationToken).ConfigureAwait(false);
         }
@@ -176,21 +238,8 @@ public sealed class SwarmService(
         }
     }
 
-    private async Task<string> ReserveJoinCodeAsync(string tenantId, string swarmId, CancellationToken cancellationToken)
-    {
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var code = JoinCodes.Normalize(JoinCodes.New())!;
-            var row = new TableEntity(SwarmRows.JoinCodePartition, code) { ["SwarmId"] = swarmId, ["TenantId"] = tenantId };
-            if ((await table.AddEntityAsync(row, cancellationToken).ConfigureAwait(false)).Succeeded)
-            {
-                return code;
-            }
-        }
-        throw new InvalidOperationException("Could not find a free join code in 5 attempts.");
-    }
-
-    /// <summary>Constant-time comparison of join codes.</summary>
-    internal static bool SameCode(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
+    private async Task<TenantCounterRow?> ReadTenantCounterAsync(string tenantId, CancellationToken cancellationToken) =>
+        await table.GetEntityAsync(GlobalRows.TenantPartition(tenantId), GlobalRows.TenantCounterKey, cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
+            ? GlobalRows.FromTenantCounter(row)
+            : null;
 }

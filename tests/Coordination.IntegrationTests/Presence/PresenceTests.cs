@@ -89,6 +89,19 @@ public sealed class PresenceTests : IAsyncLifetime
         await SwarmApi.EnsureProblemAsync(bad, HttpStatusCode.BadRequest, "validation_failed");
     }
 
+    [Fact]
+    public async Task Short_metadata_after_metadata_longer_than_one_stored_property_reads_back_whole()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var agent = _app.ClientFor(await _app.JoinAsync(swarm, "chatty"));
+        // 40,000 characters take two stored properties (32K characters each); the short value then takes one.
+        foreach (var text in new[] { new string('x', 40_000), "short" })
+        {
+            using var response = await agent.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/heartbeat", new { metadata = new { text } });
+            Assert.Equal(text, (string?)(await SwarmApi.EnsureAsync(response, HttpStatusCode.OK))["metadata"]!["text"]);
+        }
+    }
+
     private async Task WaitForAsync(TestSwarm swarm, string type, string subject)
     {
         for (var i = 0; i < 50; i++)

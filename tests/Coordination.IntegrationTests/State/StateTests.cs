@@ -104,6 +104,30 @@ public sealed class StateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_increment_past_the_64_bit_range_is_refused_naming_delta_and_the_current_value_and_writes_nothing()
+    {
+        await PutAsync("near-max", long.MaxValue - 1);
+        using (var response = await _writer.PostAsJsonAsync(Url("near-max") + "/increment", new { delta = 2 }))
+        {
+            var problem = await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+            Assert.Equal("delta", (string?)problem["field"]);
+            Assert.Equal(long.MaxValue - 1, (long)problem["currentValue"]!);
+            Assert.Contains((long.MaxValue - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)problem["detail"], StringComparison.Ordinal);
+        }
+        var stored = JsonNode.Parse(await _writer.GetStringAsync(Url("near-max")))!;
+        Assert.Equal((1L, long.MaxValue - 1), ((long)stored["version"]!, (long)stored["value"]!));
+    }
+
+    [Fact]
+    public async Task Poll_reports_a_key_that_has_no_row_at_version_zero_as_deleted()
+    {
+        var result = await PollAsync(new { keys = new[] { "never-written" }, lastVersions = new Dictionary<string, long> { ["never-written"] = 3 } });
+        var entry = Assert.Single(result["changed"]!.AsArray())!;
+        Assert.Equal(("never-written", 0L, true), ((string?)entry["key"], (long)entry["version"]!, (bool)entry["deleted"]!));
+        Assert.Null(entry["value"]);
+    }
+
+    [Fact]
     public async Task Poll_returns_only_the_keys_whose_version_differs()
     {
         await PutAsync("p:a", 1);

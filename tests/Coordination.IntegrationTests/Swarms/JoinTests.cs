@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Coordination.Core.Swarms;
 using Coordination.IntegrationTests.Infrastructure;
 
 namespace Coordination.IntegrationTests.Swarms;
@@ -108,6 +109,20 @@ public sealed class JoinTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppF
         // The first holder keeps its token and role.
         using var write = await App.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/heartbeat", original, new { status = "busy" });
         await SwarmApi.EnsureAsync(write, HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_join_that_finds_the_member_counter_gone_answers_401_at_once_instead_of_retrying()
+    {
+        // The counter goes only with the swarm's partition, so a missing one means a delete is under way.
+        var swarm = await App.CreateSwarmAsync();
+        await App.DeleteRowAsync(swarm.SwarmId, SwarmRows.MembersKey);
+        var started = DateTimeOffset.UtcNow;
+        using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
+            new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role = "worker", agentId = "late" });
+        await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.True(DateTimeOffset.UtcNow - started < TimeSpan.FromSeconds(5), "the join retried a counter that cannot come back");
+        Assert.DoesNotContain("late", await App.MemberIdsAsync(swarm));
     }
 }
 

@@ -142,8 +142,8 @@ public sealed class QuotaTests(QuotaAppFixture fixture) : IClassFixture<QuotaApp
     {
         var before = await App.TenantSnapshotAsync("small");
         Assert.Equal(2, before.Count(r => r.Contains("/swarm|", StringComparison.Ordinal)));
-        Assert.Equal(2, before.Count(r => r.StartsWith(SwarmRows.JoinCodePartition + "/", StringComparison.Ordinal)));
-        Assert.Equal(2, before.Count(r => r.StartsWith(SwarmRows.SwarmIndexPartition + "/", StringComparison.Ordinal)));
+        Assert.Equal(2, before.Count(r => r.StartsWith(GlobalRows.JoinCodePartition + "/", StringComparison.Ordinal)));
+        Assert.Equal(2, before.Count(r => r.StartsWith(GlobalRows.SwarmIndexPartition + "/", StringComparison.Ordinal)));
         using var response = await App.SendAsync(HttpMethod.Post, "api/swarms", QuotaAppFixture.SmallTenantKey, new { name = "one too many" });
         var problem = await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Forbidden, "quota_exceeded");
         Assert.Equal(2, (int?)problem["limit"]);

@@ -123,12 +123,16 @@ internal static class SwarmCalls
         return rows;
     }
 
+    /// <summary>Deletes one row of the app's table directly in storage (unconditionally).</summary>
+    public static async Task DeleteRowAsync(this RunningApp app, string partitionKey, string rowKey) =>
+        Assert.True((await new TableStore(TestEnvironment.Storage, app.TableName).DeleteEntityAsync(partitionKey, rowKey, Azure.ETag.All)).Succeeded);
+
     /// <summary>Everything stored about a tenant's swarms: its counter partition, join codes and index rows.</summary>
     public static async Task<List<string>> TenantSnapshotAsync(this RunningApp app, string tenantId)
     {
-        var rows = await app.RowSnapshotAsync(TableFilter.Partition(SwarmRows.TenantPartition(tenantId)));
-        rows.AddRange(await app.RowSnapshotAsync($"{TableFilter.Partition(SwarmRows.JoinCodePartition)} and TenantId eq {TableFilter.Literal(tenantId)}"));
-        rows.AddRange(await app.RowSnapshotAsync($"{TableFilter.Partition(SwarmRows.SwarmIndexPartition)} and TenantId eq {TableFilter.Literal(tenantId)}"));
+        var rows = await app.RowSnapshotAsync(TableFilter.Partition(GlobalRows.TenantPartition(tenantId)));
+        rows.AddRange(await app.RowSnapshotAsync(GlobalRows.JoinCodesOfTenant(tenantId)));
+        rows.AddRange(await app.RowSnapshotAsync(GlobalRows.IndexOfTenant(tenantId)));
         return rows;
     }
 }

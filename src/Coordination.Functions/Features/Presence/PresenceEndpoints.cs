@@ -1,7 +1,6 @@
 using Coordination.Core.Identity;
 using Coordination.Core.Presence;
 using Coordination.Core.Swarms;
-using Coordination.Functions.Features.Swarms;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -75,7 +75,3 @@ public static class SwarmEndpoints
         return context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
     }
 }
-
-/// <summary>The members of a swarm.</summary>
-/// <param name="Members">Members with presence.</param>
-public sealed record MemberList(IReadOnlyList<MemberView> Members);
