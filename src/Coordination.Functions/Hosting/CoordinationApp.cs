@@ -159,7 +159,11 @@ public static class CoordinationApp
         services.AddSingleton<KeyedSignal>();
         services.AddSingleton<StripedGate>();
         services.AddSingleton<KeyedWaitQueue>();
-        services.AddSingleton<LockService>();
+        services.AddSingleton<LockQuota>();
+        services.AddSingleton<LockStore>();
+        services.AddSingleton<LockCommands>();
+        services.AddSingleton<LockQueries>();
+        services.AddSingleton<LockCleanup>();
         services.AddSingleton<IMemberDepartureHandler, LockDepartureHandler>();
         services.AddSingleton<StateService>();
         services.AddSingleton<TaskService>();

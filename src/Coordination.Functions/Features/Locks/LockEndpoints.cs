@@ -24,16 +24,16 @@ public static class LockEndpoints
         return app;
     }
 
-    private static async Task<Ok<LockResult>> AcquireAsync(string id, AcquireLockRequest request, HttpContext context, LockService locks, CancellationToken ct) =>
-        TypedResults.Ok(await locks.AcquireAsync(id, context.Caller(), request, ct));
+    private static async Task<Ok<LockResult>> AcquireAsync(string id, AcquireLockRequest request, HttpContext context, LockCommands locks, CancellationToken ct) =>
+        TypedResults.Ok(await locks.ClaimAsync(id, context.Caller(), request, ct));
 
-    private static async Task<Ok<LockList>> ListAsync(string id, string? resource, LockService locks, CancellationToken ct) =>
+    private static async Task<Ok<LockList>> ListAsync(string id, string? resource, LockQueries locks, CancellationToken ct) =>
         TypedResults.Ok(await locks.ListAsync(id, resource, ct));
 
-    private static async Task<Ok<LockResult>> RenewAsync(string id, string claimId, RenewLockRequest? request, HttpContext context, LockService locks, CancellationToken ct) =>
+    private static async Task<Ok<LockResult>> RenewAsync(string id, string claimId, RenewLockRequest? request, HttpContext context, LockCommands locks, CancellationToken ct) =>
         TypedResults.Ok(await locks.RenewAsync(id, context.Caller(), claimId, request ?? new RenewLockRequest(), ct));
 
-    private static async Task<NoContent> ReleaseAsync(string id, string claimId, bool? force, HttpContext context, LockService locks, CancellationToken ct)
+    private static async Task<NoContent> ReleaseAsync(string id, string claimId, bool? force, HttpContext context, LockCommands locks, CancellationToken ct)
     {
         await locks.ReleaseAsync(id, context.Caller(), claimId, force ?? false, ct);
         return TypedResults.NoContent();
@@ -41,7 +41,7 @@ public static class LockEndpoints
 }
 
 /// <summary>Gives back a departing member's locks.</summary>
-public sealed class LockDepartureHandler(LockService locks) : IMemberDepartureHandler
+public sealed class LockDepartureHandler(LockCleanup locks) : IMemberDepartureHandler
 {
     /// <inheritdoc />
     public Task ReleaseAsync(string swarmId, string agentId, Caller by, CancellationToken cancellationToken) =>

@@ -5,11 +5,11 @@ using Coordination.Functions.Platform.Triggers;
 namespace Coordination.Functions.Features.Locks;
 
 /// <summary>
-/// Timer: frees expired locks with their events, so waiters and the log learn of the expiry (an acquire takes over an
+/// Timer: frees expired locks with their events, so waiters and the log learn of the expiry (a claim takes over an
 /// expired lock at once anyway). Bounded work per run; a lock is freed no later than its expiry + the schedule period
 /// (while under the bound).
 /// </summary>
-public sealed class SweepLocksTrigger(SwarmDirectory directory, LockService locks) : ITriggerHandler
+public sealed class SweepLocksTrigger(SwarmDirectory directory, LockCleanup locks) : ITriggerHandler
 {
     /// <summary>Function name.</summary>
     public const string Name = "SweepLocks";
