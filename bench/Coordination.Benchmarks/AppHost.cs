@@ -18,18 +18,18 @@ public sealed class AppHost : IAsyncDisposable
 {
     private static int _instances;
     private readonly Process _process;
-    private readonly StorageConnection _connection;
+    private readonly string _connectionString;
     private readonly string? _pidFile;
     private readonly StreamWriter _log;
 
-    private AppHost(Process process, StreamWriter log, Uri baseAddress, string table, string queue, StorageConnection connection, string? pidFile)
+    private AppHost(Process process, StreamWriter log, Uri baseAddress, string table, string queue, string connectionString, string? pidFile)
     {
         _process = process;
         _log = log;
         BaseAddress = baseAddress;
         TableName = table;
         QueueName = queue;
-        _connection = connection;
+        _connectionString = connectionString;
         _pidFile = pidFile;
     }
 
@@ -89,7 +89,7 @@ public sealed class AppHost : IAsyncDisposable
         _ = Pump(process.StandardOutput, log);
         _ = Pump(process.StandardError, log);
 
-        var host = new AppHost(process, log, new Uri($"http://127.0.0.1:{port}/"), table, queue, StorageConnection.Parse(settings.StorageConnectionString), settings.PidFile);
+        var host = new AppHost(process, log, new Uri($"http://127.0.0.1:{port}/"), table, queue, settings.StorageConnectionString, settings.PidFile);
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.GetTimestamp() + 60 * Stopwatch.Frequency;
         while (Stopwatch.GetTimestamp() < deadline)
@@ -145,9 +145,9 @@ public sealed class AppHost : IAsyncDisposable
         }
         try
         {
-            await new TableStore(_connection, TableName, new StorageClientOptions()).DeleteAsync();
-            await new QueueClient(_connection, QueueName, new StorageClientOptions()).DeleteAsync();
-            await new QueueClient(_connection, QueueName + "-poison", new StorageClientOptions()).DeleteAsync();
+            await BenchStorage.Table(_connectionString, TableName).DeleteIfExistsAsync();
+            await BenchStorage.Queue(_connectionString, QueueName).DeleteIfExistsAsync();
+            await BenchStorage.Queue(_connectionString, QueueName + "-poison").DeleteIfExistsAsync();
         }
         catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException)
         {

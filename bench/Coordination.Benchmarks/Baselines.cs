@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Azure.Data.Tables;
 using Coordination.Storage;
 using Coordination.Storage.Tables;
 
@@ -20,13 +21,13 @@ public static class Baselines
     public const int QueueBatch = 100;
 
     /// <summary>
-    /// One raw Table point write round trip through our TableStore: every client upserts (replace) its own small
+    /// One raw Table point write round trip through the official TableClient (behind our thin TableStore): every client upserts (replace) its own small
     /// entity. The physical floor for one storage call here.
     /// </summary>
-    public static async Task<RowResult> RawTableWriteAsync(StorageConnection connection, int clients, TimeSpan warmup, TimeSpan measure, string title = RawTableTitle)
+    public static async Task<RowResult> RawTableWriteAsync(string connectionString, int clients, TimeSpan warmup, TimeSpan measure, string title = RawTableTitle)
     {
-        var table = new TableStore(connection, $"benchraw{Guid.NewGuid():N}"[..24], new StorageClientOptions());
-        await table.CreateAsync();
+        var table = BenchStorage.Table(connectionString, $"benchraw{Guid.NewGuid():N}"[..24]);
+        await table.CreateIfNotExistsAsync();
         try
         {
             var counters = new long[clients];
@@ -37,12 +38,12 @@ public static class Baselines
                 return result.Succeeded ? OpResult.Success(LoadRunner.MsSince(began), 1, 0) : OpResult.Failure($"upsert: {result.Outcome}");
             });
             var row = RowResult.From(RawTableKey, title, RowKind.Baseline, clients, m, reportsConflicts: false);
-            row.Notes.Add("our TableStore, upsert (replace) of one small entity per client; 1 storage call");
+            row.Notes.Add("Azure.Data.Tables TableClient (through TableStore), upsert (replace) of one small entity per client; 1 storage call");
             return row;
         }
         finally
         {
-            await table.DeleteAsync();
+            await table.DeleteIfExistsAsync();
         }
     }
 
@@ -50,10 +51,10 @@ public static class Baselines
     /// For reading the table, not a target: one entity group transaction of two upserts (the shape of the app's
     /// cheapest write, a row plus its outbox row) in each client's own partition.
     /// </summary>
-    public static async Task<RowResult> RawTransactionAsync(StorageConnection connection, int clients, TimeSpan warmup, TimeSpan measure)
+    public static async Task<RowResult> RawTransactionAsync(string connectionString, int clients, TimeSpan warmup, TimeSpan measure)
     {
-        var table = new TableStore(connection, $"benchtxn{Guid.NewGuid():N}"[..24], new StorageClientOptions());
-        await table.CreateAsync();
+        var table = BenchStorage.Table(connectionString, $"benchtxn{Guid.NewGuid():N}"[..24]);
+        await table.CreateIfNotExistsAsync();
         try
         {
             var counters = new long[clients];
@@ -74,7 +75,7 @@ public static class Baselines
         }
         finally
         {
-            await table.DeleteAsync();
+            await table.DeleteIfExistsAsync();
         }
     }
 

@@ -44,7 +44,6 @@ var scenarios = Scenarios.All.Where(s => only is null || only.Contains(s.Key)).T
 
 ThreadPool.SetMinThreads(64, 64);
 ProcessCpu.Current = ProcessCpu.For(appPid: null);
-var connection = StorageConnection.Parse(storage);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 var rows = new List<RowResult>();
 
@@ -67,11 +66,11 @@ bool Fits(TimeSpan estimate) => total.Elapsed + estimate + reserve <= budget;
 // 1. The floor for one storage call (and, for reading, one two-row transaction), before anything else loads Azurite.
 foreach (var c in clientCounts)
 {
-    Progress(await Baselines.RawTableWriteAsync(connection, c, warmup, measure));
+    Progress(await Baselines.RawTableWriteAsync(storage, c, warmup, measure));
 }
 foreach (var c in clientCounts)
 {
-    Progress(await Baselines.RawTransactionAsync(connection, c, warmup, measure));
+    Progress(await Baselines.RawTransactionAsync(storage, c, warmup, measure));
 }
 
 // 2. The API scenarios: for each scenario and concurrency a fresh app on a fresh table, and a fresh swarm.
@@ -112,7 +111,7 @@ foreach (var scenario in scenarios)
 // 3. The raw Table floor again: drift over the run, and a second chance for a floor measured on a noisy machine.
 foreach (var c in clientCounts)
 {
-    var again = await Baselines.RawTableWriteAsync(connection, c, warmup, measure, Baselines.RawTableTitle + " (end)");
+    var again = await Baselines.RawTableWriteAsync(storage, c, warmup, measure, Baselines.RawTableTitle + " (end)");
     Progress(new RowResult
     {
         Key = Baselines.RawTableKey + "-end", Title = again.Title, Kind = RowKind.Baseline, Clients = c, Ops = again.Ops, Seconds = again.Seconds,

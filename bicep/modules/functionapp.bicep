@@ -23,8 +23,14 @@ param identityId string
 @description('Client id of the user-assigned identity.')
 param identityClientId string
 
-@description('Storage account name (host storage and the app\'s table and queue).')
-param storageAccountName string
+@description('Blob service endpoint of the storage account (host storage: keys, timer locks, the deployment package).')
+param storageBlobEndpoint string
+
+@description('Queue service endpoint of the storage account (host storage and the app\'s wake-up queue).')
+param storageQueueEndpoint string
+
+@description('Table service endpoint of the storage account (the app\'s table).')
+param storageTableEndpoint string
 
 @description('URL of the blob container holding the deployment package.')
 param deploymentContainerUrl string
@@ -93,15 +99,15 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 //
 // Deliberately not set (each one is optional in Azure):
 // not-set: AzureWebJobsStorage = a connection string would carry an account key; the identity settings replace it
-// not-set: AzureWebJobsStorage__tableServiceUri = derived from accountName (set it for a sovereign cloud)
-// not-set: AzureWebJobsStorage__queueServiceUri = derived from accountName (set it for a sovereign cloud)
 // not-set: Coordination__StandaloneUrl = standalone only; under the host the app listens on FUNCTIONS_CUSTOMHANDLER_PORT
 // not-set: Coordination__Tenants__<id>__<Limit> = tenant limits have defaults; add e.g. Coordination__Tenants__default__MaxSwarms to change one
 // not-set: Coordination__Schedules__<Function> = standalone only; the host takes schedules from function.json
 // not-set: Coordination__ReportStorageCalls = diagnostics for tests and the benchmark; off in production
 // not-set: Coordination__WebPubSubConnectionString = it carries an access key; the app reaches Web PubSub with its managed identity (Coordination__WebPubSubEndpoint)
 var appSettings = {
-  AzureWebJobsStorage__accountName: storageAccountName
+  AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
+  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString

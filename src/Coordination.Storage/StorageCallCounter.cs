@@ -13,6 +13,12 @@ public sealed class StorageCallCounter
     private static readonly AsyncLocal<StorageCallScope?> CurrentScope = new();
     private long _calls;
 
+    /// <summary>Creates a counter; register <see cref="Policy"/> once, per retry, on every client that should count.</summary>
+    public StorageCallCounter() => Policy = new CountingPolicy(this);
+
+    /// <summary>The pipeline policy that counts each attempt (a retry is a call).</summary>
+    public HttpPipelinePolicy Policy { get; }
+
     /// <summary>Calls made so far by clients using this counter.</summary>
     public long Calls => Interlocked.Read(ref _calls);
 
@@ -43,8 +49,6 @@ public sealed class StorageCallCounter
             scope.IncrementConflicts();
         }
     }
-
-    internal HttpPipelinePolicy CreatePolicy() => new CountingPolicy(this);
 
     private sealed class CountingPolicy(StorageCallCounter counter) : HttpPipelineSynchronousPolicy
     {

@@ -29,12 +29,30 @@ public readonly record struct WriteResult(StorageOutcome Outcome, ETag ETag, str
 }
 
 /// <summary>
-/// Thrown when the service still answers 429 or 503 (Server Busy) after the bounded retries.
-/// Callers surface it as <c>storage_throttled</c> with Retry-After.
+/// The service still answered 429 or 503 (Server Busy) after the bounded retries. Callers surface it as
+/// <c>storage_throttled</c> with Retry-After.
 /// </summary>
-public sealed class StorageThrottledException(int status, string? errorCode, string message, TimeSpan? retryAfter = null)
-    : RequestFailedException(status, message, errorCode, null)
+public sealed class StorageThrottledException(string message, TimeSpan? retryAfter, Exception inner) : Exception(message, inner)
 {
-    /// <summary>The service's Retry-After when it sent one, else one second.</summary>
+    /// <summary>The service's Retry-After when it sent one (1–60 s), else one second.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter ?? TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// No attempt reached the service (connection refused or reset, timeouts, DNS), or it kept answering 5xx: callers
+/// surface it as <c>storage_unavailable</c>.
+/// </summary>
+public sealed class StorageUnavailableException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// The service refused a request for a reason no caller expects (a 4xx other than 404/409/412, e.g. an entity over the
+/// size limit): a request our validation should have stopped. Callers surface it as <c>storage_rejected</c>.
+/// </summary>
+public sealed class StorageRejectedException(int status, string? errorCode, string message, Exception inner) : Exception(message, inner)
+{
+    /// <summary>The service's HTTP status.</summary>
+    public int Status { get; } = status;
+
+    /// <summary>The service's error code, e.g. <c>PropertyValueTooLarge</c>.</summary>
+    public string? ErrorCode { get; } = errorCode;
 }

@@ -29,7 +29,7 @@ public sealed class HostingTests
     [Fact]
     public async Task Health_reports_unreachable_storage_as_503_not_500()
     {
-        var deadStorage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Coordination.Storage.StorageConnection.DevelopmentAccountKey +
+        var deadStorage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + TestEnvironment.DevelopmentAccountKey +
                           ";TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;";
         var app = Coordination.Functions.Hosting.CoordinationApp.Build([$"--AzureWebJobsStorage={deadStorage}", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=None"]);
         await app.StartAsync();

@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Coordination.Core.Configuration;
+using Coordination.Core.Storage;
 using Coordination.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coordination.IntegrationTests;
 
@@ -47,7 +49,8 @@ public sealed partial class SettingsFileTests
     }
 
     /// <summary>Host settings the Bicep sets for the Functions host, not read by the app.</summary>
-    private static readonly string[] BicepHostSettings = ["APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"];
+    // Read by the host only: telemetry, and the blob service its own storage (keys, timer locks, the package) needs.
+    private static readonly string[] BicepHostSettings = ["APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "AzureWebJobsStorage__blobServiceUri"];
 
     /// <summary>Settings Flex Consumption rejects (platform notes §1.8).</summary>
     private static readonly string[] FlexDeprecatedSettings =
@@ -89,19 +92,28 @@ public sealed partial class SettingsFileTests
     public void The_identity_settings_the_bicep_sets_configure_the_apps_storage_without_a_connection_string()
     {
         var (set, _) = BicepAppSettings();
+        Assert.Equal("'managedidentity'", set[CoordinationSettings.StorageCredential.Key]);
+        Assert.Equal("identityClientId", set[CoordinationSettings.StorageClientId.Key]);
+        Assert.Equal("storageTableEndpoint", set[CoordinationSettings.StorageTableServiceUri.Key]);
+        Assert.Equal("storageQueueEndpoint", set[CoordinationSettings.StorageQueueServiceUri.Key]);
+        // The host's own storage (keys, timer locks) needs the blob service too.
+        Assert.Equal("storageBlobEndpoint", set["AzureWebJobsStorage__blobServiceUri"]);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            [CoordinationSettings.StorageAccountName.ConfigurationPath] = "stexample",
-            [CoordinationSettings.StorageCredential.ConfigurationPath] = set[CoordinationSettings.StorageCredential.Key].Trim('\''),
+            [CoordinationSettings.StorageTableServiceUri.ConfigurationPath] = "https://stexample.table.core.windows.net/",
+            [CoordinationSettings.StorageQueueServiceUri.ConfigurationPath] = "https://stexample.queue.core.windows.net/",
+            [CoordinationSettings.StorageCredential.ConfigurationPath] = "managedidentity",
             [CoordinationSettings.StorageClientId.ConfigurationPath] = Guid.NewGuid().ToString(),
-        }.Where(p => set.ContainsKey(p.Key.Replace(":", "__", StringComparison.Ordinal)))).Build();
-        var read = SettingsReader.Read(configuration);
-        Assert.Null(read.StorageConnectionString);
-        Assert.Equal(new Uri("https://stexample.table.core.windows.net"), read.TableServiceUri);
-        Assert.Equal(new Uri("https://stexample.queue.core.windows.net"), read.QueueServiceUri);
-        string? clientIdUsed = "unset";
-        read.CreateStorageConnection(clientId => { clientIdUsed = clientId; return new Azure.Identity.DefaultAzureCredential(); });
-        Assert.Equal(configuration[CoordinationSettings.StorageClientId.ConfigurationPath], clientIdUsed);
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddCoordinationStorage(configuration, SettingsReader.Read(configuration));
+        using var provider = services.BuildServiceProvider();
+
+        var storage = provider.GetRequiredService<CoordinationStorage>();
+
+        Assert.IsType<Azure.Identity.ManagedIdentityCredential>(provider.GetRequiredService<Azure.Core.TokenCredential>());
+        Assert.Equal("https://stexample.table.core.windows.net/coordination", storage.Table.Client.Uri.AbsoluteUri);
+        Assert.Equal("https://stexample.queue.core.windows.net/coordination-wake", storage.WakeQueue.Client.Uri.AbsoluteUri);
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using Coordination.Storage;
+using Azure.Core;
 using Coordination.Storage.Queues;
 using Coordination.Storage.Tables;
 using Coordination.Storage.WebPubSub;
@@ -18,8 +18,9 @@ public sealed record SettingInfo(string Key, string? LocalValue, string Descript
 /// <summary>
 /// Every setting the app reads, in one place: <see cref="All"/> is the list the reader, the sample settings
 /// file and the deployment templates are checked against, so they cannot drift apart silently.
-/// Storage is required in one of two forms: <see cref="Storage"/> (a connection string) or the
-/// identity-based <c>AzureWebJobsStorage__*</c> settings. Everything else has a default.
+/// Storage is required in one of two forms, as the Functions host reads it: <see cref="Storage"/> (a connection string)
+/// or the identity-based <c>AzureWebJobsStorage__tableServiceUri</c> / <c>__queueServiceUri</c> settings. Everything else
+/// has a default.
 /// </summary>
 public sealed class CoordinationSettings
 {
@@ -27,21 +28,17 @@ public sealed class CoordinationSettings
     public static readonly SettingInfo Storage = new("AzureWebJobsStorage", "UseDevelopmentStorage=true",
         "Storage connection string; required unless the identity-based AzureWebJobsStorage__* settings are given.");
 
-    /// <summary>Account name for identity-based storage.</summary>
-    public static readonly SettingInfo StorageAccountName = new("AzureWebJobsStorage__accountName", null,
-        "Storage account name for managed-identity access; derives the table and queue URIs.");
-
     /// <summary>Table service URI for identity-based storage.</summary>
     public static readonly SettingInfo StorageTableServiceUri = new("AzureWebJobsStorage__tableServiceUri", null,
-        "Table service URI for managed-identity access (instead of accountName).");
+        "Table service URI for identity-based access, e.g. https://<account>.table.core.windows.net.");
 
     /// <summary>Queue service URI for identity-based storage.</summary>
     public static readonly SettingInfo StorageQueueServiceUri = new("AzureWebJobsStorage__queueServiceUri", null,
-        "Queue service URI for managed-identity access (instead of accountName).");
+        "Queue service URI for identity-based access, e.g. https://<account>.queue.core.windows.net.");
 
     /// <summary>Credential kind for identity-based storage.</summary>
     public static readonly SettingInfo StorageCredential = new("AzureWebJobsStorage__credential", null,
-        "'managedidentity' for identity-based access (read by the Functions host).");
+        "'managedidentity' for identity-based access (read by the Functions host and the app); unset: the default Azure credential chain.");
 
     /// <summary>User-assigned identity client id.</summary>
     public static readonly SettingInfo StorageClientId = new("AzureWebJobsStorage__clientId", null,
@@ -102,7 +99,7 @@ public sealed class CoordinationSettings
     /// <summary>Every setting, in documentation order.</summary>
     public static IReadOnlyList<SettingInfo> All { get; } =
     [
-        Storage, StorageAccountName, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
+        Storage, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
         TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
         TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting,
         WebPubSubConnectionStringSetting, WebPubSubEndpointSetting, WebPubSubHubSetting, ReportStorageCallsSetting, ScheduleOverrideSetting,
@@ -149,41 +146,15 @@ public sealed class CoordinationSettings
     /// <summary>Queue service URI for identity-based storage.</summary>
     public Uri? QueueServiceUri { get; init; }
 
-    /// <summary>Client id of a user-assigned managed identity (identity-based storage), or null for system-assigned.</summary>
-    public string? ManagedIdentityClientId { get; init; }
-
-    /// <summary>Builds the storage connection these settings describe.</summary>
-    /// <exception cref="InvalidOperationException">Neither form of storage settings is present or valid.</exception>
-    public StorageConnection CreateStorageConnection(Func<string?, Azure.Core.TokenCredential> credentialFactory)
-    {
-        if (!string.IsNullOrWhiteSpace(StorageConnectionString))
-        {
-            try
-            {
-                return StorageConnection.Parse(StorageConnectionString);
-            }
-            catch (FormatException e)
-            {
-                throw new InvalidOperationException($"{Storage.Key} is not a valid storage connection string: {e.Message}", e);
-            }
-        }
-        if (TableServiceUri is not null && QueueServiceUri is not null)
-        {
-            return StorageConnection.FromTokenCredential(TableServiceUri, QueueServiceUri, credentialFactory(ManagedIdentityClientId));
-        }
-        throw new InvalidOperationException(
-            $"No storage configured: set {Storage.Key} to a connection string, or {StorageAccountName.Key} " +
-            $"(or {StorageTableServiceUri.Key} and {StorageQueueServiceUri.Key}) for managed identity.");
-    }
-
     /// <summary>The Web PubSub connection these settings describe, or null when real-time fan-out is not configured.</summary>
-    public WebPubSubConnection? CreateWebPubSubConnection(Func<string?, Azure.Core.TokenCredential> credentialFactory)
+    /// <param name="credential">The storage identity (<c>AzureWebJobsStorage__credential</c> / <c>__clientId</c>), asked for only when needed.</param>
+    public WebPubSubConnection? CreateWebPubSubConnection(Func<TokenCredential> credential)
     {
         if (!string.IsNullOrWhiteSpace(WebPubSubConnectionString))
         {
             return WebPubSubConnection.Parse(WebPubSubConnectionString);
         }
-        return WebPubSubEndpoint is null ? null : WebPubSubConnection.FromTokenCredential(WebPubSubEndpoint, credentialFactory(ManagedIdentityClientId));
+        return WebPubSubEndpoint is null ? null : WebPubSubConnection.FromTokenCredential(WebPubSubEndpoint, credential());
     }
 
     /// <summary>Checks values that have a fixed shape; returns a message per problem.</summary>
@@ -193,7 +164,7 @@ public sealed class CoordinationSettings
         {
             yield return $"{TableNameSetting.Key} '{TableName}' is not a valid table name.";
         }
-        if (!QueueClient.IsValidQueueName(WakeQueueName))
+        if (!StorageQueue.IsValidQueueName(WakeQueueName))
         {
             yield return $"{WakeQueueSetting.Key} '{WakeQueueName}' is not a valid queue name.";
         }

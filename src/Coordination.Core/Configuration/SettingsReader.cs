@@ -11,7 +11,6 @@ public static class SettingsReader
     {
         string? Value(SettingInfo setting) => configuration[setting.ConfigurationPath] is { Length: > 0 } v ? v : null;
 
-        var account = Value(CoordinationSettings.StorageAccountName);
         var defaults = new CoordinationSettings();
         var settings = new CoordinationSettings
         {
@@ -25,11 +24,8 @@ public static class SettingsReader
             ReportStorageCalls = Value(CoordinationSettings.ReportStorageCallsSetting) is { } report
                 && (bool.TryParse(report, out var on) ? on : throw new InvalidOperationException($"{CoordinationSettings.ReportStorageCallsSetting.Key} must be true or false; got '{report}'.")),
             StorageConnectionString = Value(CoordinationSettings.Storage),
-            TableServiceUri = ReadUri(CoordinationSettings.StorageTableServiceUri, Value(CoordinationSettings.StorageTableServiceUri))
-                ?? (account is null ? null : new Uri($"https://{account}.table.core.windows.net")),
-            QueueServiceUri = ReadUri(CoordinationSettings.StorageQueueServiceUri, Value(CoordinationSettings.StorageQueueServiceUri))
-                ?? (account is null ? null : new Uri($"https://{account}.queue.core.windows.net")),
-            ManagedIdentityClientId = Value(CoordinationSettings.StorageClientId),
+            TableServiceUri = ReadUri(CoordinationSettings.StorageTableServiceUri, Value(CoordinationSettings.StorageTableServiceUri)),
+            QueueServiceUri = ReadUri(CoordinationSettings.StorageQueueServiceUri, Value(CoordinationSettings.StorageQueueServiceUri)),
             WebPubSubConnectionString = Value(CoordinationSettings.WebPubSubConnectionStringSetting),
             WebPubSubEndpoint = ReadUri(CoordinationSettings.WebPubSubEndpointSetting, Value(CoordinationSettings.WebPubSubEndpointSetting)),
             WebPubSubHub = Value(CoordinationSettings.WebPubSubHubSetting) ?? defaults.WebPubSubHub,

@@ -21,13 +21,13 @@ public sealed class EventPump
     public static readonly TimeSpan WakeDelay = TimeSpan.FromSeconds(5);
 
     private readonly CoalescingRunner _runner;
-    private readonly QueueClient _wakeQueue;
+    private readonly StorageQueue _wakeQueue;
     private readonly TimeProvider _clock;
     private readonly ILogger<EventPump> _logger;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _lastWakeUps = new(StringComparer.Ordinal);
 
     /// <summary>Creates the pump.</summary>
-    public EventPump(EventSequencer sequencer, QueueClient wakeQueue, TimeProvider clock, ILogger<EventPump> logger)
+    public EventPump(EventSequencer sequencer, StorageQueue wakeQueue, TimeProvider clock, ILogger<EventPump> logger)
     {
         _runner = new CoalescingRunner(swarmId => sequencer.SequenceAsync(swarmId, CancellationToken.None), logger, "Sequencing");
         _wakeQueue = wakeQueue;
@@ -64,7 +64,7 @@ public sealed class EventPump
     {
         try
         {
-            await _wakeQueue.SendMessageAsync(WakeUp.Serialize(swarmId), visibilityDelay: WakeDelay, timeToLive: TimeSpan.FromHours(1)).ConfigureAwait(false);
+            await _wakeQueue.SendAsync(WakeUp.Serialize(swarmId), visibilityDelay: WakeDelay, timeToLive: TimeSpan.FromHours(1)).ConfigureAwait(false);
         }
         catch (Exception e)
         {

@@ -81,6 +81,12 @@ public static class ProblemCatalog
     /// <summary>Storage could not be reached.</summary>
     public static readonly ProblemType StorageUnavailable = new("storage_unavailable", 503, "Storage is unavailable");
 
+    /// <summary>
+    /// Storage refused a request for a reason no caller plans for (e.g. an entity over the service's size limit): a
+    /// request our own validation should have stopped, reported as a bad answer from the store rather than a crash.
+    /// </summary>
+    public static readonly ProblemType StorageRejected = new("storage_rejected", 502, "Storage refused the request");
+
     /// <summary>Anything unexpected; the trace id finds it in the logs.</summary>
     public static readonly ProblemType InternalError = new("internal_error", 500, "An unexpected error occurred");
 
@@ -89,7 +95,7 @@ public static class ProblemCatalog
     [
         MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotHolder, NotRecipient, NotOwner, NotFound, MethodNotAllowed,
         LeaseLost, InvalidTransition, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
-        StorageThrottled, StorageUnavailable, InternalError,
+        StorageThrottled, StorageUnavailable, StorageRejected, InternalError,
     ];
 }
 

@@ -1,39 +1,32 @@
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Coordination.Core.Configuration;
-using Coordination.Storage;
 using Coordination.Storage.Queues;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Storage;
 
-/// <summary>The table and queues this deployment uses, built once from settings.</summary>
-public sealed class CoordinationStorage
+/// <summary>The table and queue this deployment uses, from the service clients registered once (<see cref="StorageRegistration"/>).</summary>
+public sealed class CoordinationStorage(TableServiceClient tables, QueueServiceClient queues, CoordinationSettings settings)
 {
-    /// <summary>Creates the clients.</summary>
-    public CoordinationStorage(CoordinationSettings settings, StorageConnection connection, StorageClientOptions options)
-    {
-        Table = new TableStore(connection, settings.TableName, options);
-        WakeQueue = new QueueClient(connection, settings.WakeQueueName, options);
-        CallCounter = options.CallCounter;
-    }
-
     /// <summary>The one table holding every swarm's rows (PartitionKey = swarm).</summary>
-    public TableStore Table { get; }
+    public TableStore Table { get; } = new(tables.GetTableClient(settings.TableName));
 
     /// <summary>The queue carrying coalesced wake-up messages.</summary>
-    public QueueClient WakeQueue { get; }
+    public StorageQueue WakeQueue { get; } = new(queues.GetQueueClient(settings.WakeQueueName));
 
-    /// <summary>Counts storage calls, when counting is on.</summary>
-    public StorageCallCounter? CallCounter { get; }
+    /// <summary>Any other queue of the account (a trigger's queue, its poison queue), on the same client and pipeline.</summary>
+    public StorageQueue Queue(string name) => new(queues.GetQueueClient(name));
 
-    /// <summary>Creates the table and queues when missing. Idempotent: safe on every start and on a schedule.</summary>
+    /// <summary>Creates the table and queue when missing. Idempotent: safe on every start and on a schedule.</summary>
     public async Task<IReadOnlyList<string>> EnsureCreatedAsync(CancellationToken cancellationToken)
     {
-        var table = await Table.CreateAsync(cancellationToken).ConfigureAwait(false);
+        var table = await Table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         var queue = await WakeQueue.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         return
         [
-            $"table {Table.Name}: {(table.Succeeded ? "created" : "present")}",
-            $"queue {WakeQueue.Name}: {(queue.Succeeded ? "ready" : "present")}",
+            $"table {Table.Name}: {(table ? "created" : "present")}",
+            $"queue {WakeQueue.Name}: {(queue ? "created" : "present")}",
         ];
     }
 }

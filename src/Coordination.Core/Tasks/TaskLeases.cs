@@ -461,7 +461,10 @@ public sealed class TaskLeases(TableStore table, EventLog events, KeyedSignal si
         var result = TaskRows.CopyAs(row, TaskRows.TaskKey(row.GetString("TaskId")!));
         foreach (var (name, value) in changes)
         {
-            result[name] = value;
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                result[name] = value;
+            }
         }
         return result;
     }

@@ -79,7 +79,10 @@ public static class TaskRows
         var copy = new TableEntity(source.PartitionKey, rowKey);
         foreach (var (name, value) in source)
         {
-            copy[name] = value;
+            if (name is not ("PartitionKey" or "RowKey" or "Timestamp" or "odata.etag"))
+            {
+                copy[name] = value;
+            }
         }
         return copy;
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using Azure.Core;
-using Azure.Identity;
 using Coordination.Core.Configuration;
 using Coordination.Core.Events;
 using Coordination.Core.Common;
@@ -48,9 +47,7 @@ public static class CoordinationApp
         services.AddSingleton(settings);
         services.AddSingleton(hostEnvironment);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new StorageClientOptions { CallCounter = new StorageCallCounter() });
-        services.AddSingleton(sp => settings.CreateStorageConnection(CreateCredential));
-        services.AddSingleton<CoordinationStorage>();
+        services.AddCoordinationStorage(builder.Configuration, settings);
         services.AddSingleton(sp => sp.GetRequiredService<CoordinationStorage>().Table);
         services.AddProblemHandling();
         services.AddEndpointsApiExplorer();
@@ -143,8 +140,8 @@ public static class CoordinationApp
         services.AddSingleton<EventNotifier>();
         // Web PubSub calls are not storage calls: their own options, so the storage call counter stays exact.
         services.AddSingleton(sp => new RealtimeFanOut(sp.GetRequiredService<CoordinationStorage>().Table,
-            settings.CreateWebPubSubConnection(CreateCredential) is { } pubsub
-                ? new WebPubSubServiceClient(pubsub, settings.WebPubSubHub, new StorageClientOptions(), sp.GetRequiredService<TimeProvider>())
+            settings.CreateWebPubSubConnection(sp.GetRequiredService<TokenCredential>) is { } pubsub
+                ? new WebPubSubServiceClient(pubsub, settings.WebPubSubHub, new WebPubSubClientOptions(), sp.GetRequiredService<TimeProvider>())
                 : null,
             sp.GetRequiredService<ILogger<RealtimeFanOut>>()));
         services.AddSingleton<EventSequencer>();
@@ -176,11 +173,6 @@ public static class CoordinationApp
         services.AddSingleton<CatchUpService>();
         services.AddSingleton<SubscriptionService>();
     }
-
-    private static TokenCredential CreateCredential(string? managedIdentityClientId) =>
-        managedIdentityClientId is null
-            ? new DefaultAzureCredential()
-            : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(managedIdentityClientId));
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, CoordinationSettings settings, FunctionsHostEnvironment host)
     {

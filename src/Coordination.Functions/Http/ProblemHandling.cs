@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Azure;
 using Coordination.Core.Problems;
 using Coordination.Storage;
 using Coordination.Storage.Tables;
@@ -92,7 +91,9 @@ public static partial class ProblemHandling
         JsonException json => JsonProblem(json),
         TableKeyTooLongException key => (ProblemCatalog.KeyTooLong, key.Message, null),
         StorageThrottledException => (ProblemCatalog.StorageThrottled, "Storage is throttling requests; retry after the indicated delay.", null),
-        RequestFailedException { Status: 0 } => (ProblemCatalog.StorageUnavailable, "Storage could not be reached.", null),
+        StorageUnavailableException => (ProblemCatalog.StorageUnavailable, "Storage could not be reached, or kept failing, after retries.", null),
+        StorageRejectedException refused => (ProblemCatalog.StorageRejected, $"Storage refused the request ({refused.Status} {refused.ErrorCode}).",
+            new Dictionary<string, object?> { ["storageStatus"] = refused.Status, ["storageErrorCode"] = refused.ErrorCode }),
         _ => (ProblemCatalog.InternalError, $"Unexpected error; trace id {Activity.Current?.TraceId.ToString() ?? "n/a"}.", null),
     };
 

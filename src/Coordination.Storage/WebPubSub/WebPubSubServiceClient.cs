@@ -18,7 +18,7 @@ public sealed record WebPubSubClientAccess(Uri Url, Uri BaseUrl, string Token, D
 /// <c>WebPubSubServiceClient</c>: send to a group or a user, and client access URLs. Access-key connections sign
 /// every attempt with an HS256 token whose audience is the exact request URL; identity connections send an Entra
 /// token for <c>https://webpubsub.azure.com/.default</c> and ask the service to generate client tokens.
-/// Uses the storage clients' pipeline (one retry policy, call counting).
+/// Uses the storage clients' retry policy; its calls are not storage calls, so they are not counted.
 /// </summary>
 public sealed class WebPubSubServiceClient
 {
@@ -32,7 +32,7 @@ public sealed class WebPubSubServiceClient
     private readonly TimeProvider _clock;
 
     /// <summary>Creates a client for <paramref name="hub"/>.</summary>
-    public WebPubSubServiceClient(WebPubSubConnection connection, string hub, StorageClientOptions? options = null, TimeProvider? clock = null)
+    public WebPubSubServiceClient(WebPubSubConnection connection, string hub, WebPubSubClientOptions? options = null, TimeProvider? clock = null)
     {
         ArgumentNullException.ThrowIfNull(connection);
         if (!IsValidHubName(hub))
@@ -45,7 +45,7 @@ public sealed class WebPubSubServiceClient
         HttpPipelinePolicy auth = connection.AccessKey is { } key
             ? new AccessKeyPolicy(key, _clock)
             : new BearerTokenAuthenticationPolicy(connection.TokenCredential!, Scope);
-        _pipeline = StoragePipeline.Build(options ?? new StorageClientOptions(), auth);
+        _pipeline = HttpPipelineBuilder.Build(options ?? new WebPubSubClientOptions(), [], [auth], new ResponseClassifier());
     }
 
     /// <summary>The hub.</summary>

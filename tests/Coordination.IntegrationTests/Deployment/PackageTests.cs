@@ -79,7 +79,7 @@ public sealed class PackageTests(PackageFixture package)
         // Text files must not carry key material or the sample's placeholder secrets either.
         string[] textMarkers =
         [
-            "AccountKey=", "SharedAccessSignature=", StorageConnection.DevelopmentAccountKey,
+            "AccountKey=", "SharedAccessSignature=", TestEnvironment.DevelopmentAccountKey,
             CoordinationSettings.TenantKeysSetting.LocalValue!, CoordinationSettings.TokenSigningKeysSetting.LocalValue!,
         ];
         var textFiles = 0;

@@ -96,8 +96,8 @@ public sealed class PackagedAppTests(PackageFixture package)
             {
                 throw new TimeoutException("The packaged handler did not exit within 10 s of being killed.");
             }
-            await new TableStore(TestEnvironment.Storage, table).DeleteAsync();
-            await new QueueClient(TestEnvironment.Storage, queue).DeleteAsync();
+            await TestEnvironment.Table(table).DeleteIfExistsAsync();
+            await TestEnvironment.Queue(queue).DeleteIfExistsAsync();
         }
     }
 

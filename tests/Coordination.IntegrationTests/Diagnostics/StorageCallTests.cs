@@ -64,7 +64,7 @@ public sealed class StorageCallTests : IAsyncLifetime
         // Make this instance's cached ETag stale: another writer (the coordinator, through storage) moves the row on.
         var table = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Coordination.Core.Storage.CoordinationStorage>(_app.Services).Table;
         var row = await table.GetEntityAsync(_swarm.SwarmId, Coordination.Storage.Tables.TableKeyCodec.Compose("state", "raced"));
-        Assert.True((await table.UpdateEntityAsync(new Coordination.Storage.Tables.TableEntity(row!.PartitionKey, row.RowKey) { ["Touched"] = true }, row.ETag)).Succeeded);
+        Assert.True((await table.UpdateEntityAsync(new Azure.Data.Tables.TableEntity(row!.PartitionKey, row.RowKey) { ["Touched"] = true }, row.ETag)).Succeeded);
         using var response = await _agent.SendAsync(stale);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         Assert.Equal("1", response.Headers.GetValues("X-Storage-Conflicts").Single());

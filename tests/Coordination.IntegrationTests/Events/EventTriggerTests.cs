@@ -33,7 +33,7 @@ public sealed class EventTriggerTests
         for (var attempt = 0; attempt < 40 && wakeUps.Count == 0; attempt++)
         {
             await Task.Delay(250);   // wake-ups become visible after EventPump.WakeDelay
-            wakeUps.AddRange((await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(5))).Select(m => m.Text));
+            wakeUps.AddRange((await queue.ReceiveAsync(32, TimeSpan.FromMinutes(5))).Select(m => m.Body.ToString()));
         }
         Assert.Single(wakeUps, text => text.Contains(swarm.SwarmId, StringComparison.Ordinal));
     }
@@ -81,7 +81,7 @@ public sealed class EventTriggerTests
         await using var app = await RunningApp.StartAsync();
         var swarm = await app.CreateSwarmAsync();
         await WriteOrphanedOutboxRowAsync(app, swarm, "orphan.queue");
-        await app.Services.GetRequiredService<CoordinationStorage>().WakeQueue.SendMessageAsync(WakeUp.Serialize(swarm.SwarmId));
+        await app.Services.GetRequiredService<CoordinationStorage>().WakeQueue.SendAsync(WakeUp.Serialize(swarm.SwarmId));
 
         for (var attempt = 0; attempt < 50; attempt++)
         {

@@ -136,8 +136,8 @@ public sealed class RunningApp : IAsyncDisposable
         if (!_keepStorage)
         {
             // Keep the shared Azurite small: each app's table and queue go with it.
-            await storage.Table.DeleteAsync();
-            await storage.WakeQueue.DeleteAsync();
+            await storage.Table.DeleteIfExistsAsync();
+            await storage.WakeQueue.DeleteIfExistsAsync();
         }
         await _app.DisposeAsync();
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using Azure.Core;
 using Azure.Core.Pipeline;
-using Coordination.Storage;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Coordination.IntegrationTests.Infrastructure;
@@ -19,9 +19,8 @@ public sealed class StorageGate : HttpPipelinePolicy
     /// <summary>Adds the gate to the app's storage clients (use as <c>configureServices</c>).</summary>
     public void Install(IServiceCollection services)
     {
-        var options = new StorageClientOptions { CallCounter = new StorageCallCounter() };
-        options.AddPolicy(this, HttpPipelinePosition.PerCall);
-        services.AddSingleton(options);
+        // Client defaults are global to the container's Azure clients: this reaches the app's table and queue clients.
+        services.AddAzureClients(clients => clients.ConfigureDefaults(options => options.AddPolicy(this, HttpPipelinePosition.PerCall)));
     }
 
     /// <summary>Holds the next request whose method, URI and body text match <paramref name="when"/>.</summary>

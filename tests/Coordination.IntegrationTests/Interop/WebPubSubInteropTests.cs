@@ -52,7 +52,7 @@ public sealed class WebPubSubInteropTests
         var message = new JsonArray(new JsonObject { ["id"] = "evt_1", ["sequence"] = 1 }).ToJsonString();
 
         await RunAsync("send-to-group", connectionString, Hub, "swarm-swarm_abc", message);
-        await new WebPubSubServiceClient(WebPubSubConnection.Parse(connectionString), Hub, new StorageClientOptions())
+        await new WebPubSubServiceClient(WebPubSubConnection.Parse(connectionString), Hub, new WebPubSubClientOptions())
             .SendToGroupAsync("swarm-swarm_abc", BinaryData.FromString(message));
 
         var requests = server.Requests.ToList();

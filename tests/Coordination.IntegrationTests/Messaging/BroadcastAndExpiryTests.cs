@@ -87,7 +87,7 @@ public sealed class BroadcastAndExpiryTests
         _ = await app.JoinAsync(swarm, "bob");
         var id = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "*", content = "soon gone", expiresInDays = 1 }))["messageId"]!;
         // An earlier run deleted some of the rows (bob's copy and the thread row) and stopped before the rest.
-        var table = new TableStore(TestEnvironment.Storage, app.TableName);
+        var table = TestEnvironment.Table(app.TableName);
         var message = MessageRows.FromMessage((await table.GetEntityAsync(swarm.SwarmId, MessageRows.MessageKey(id)))!);
         var deleted = await table.SubmitTransactionAsync(
         [

@@ -25,7 +25,7 @@ public sealed class MessagingCostTests(SwarmAppFixture fixture) : IClassFixture<
         _ = await _app.JoinAsync(swarm, "alice");
         _ = await _app.JoinAsync(swarm, "bob");
         var counter = new StorageCallCounter();
-        var table = new TableStore(TestEnvironment.Storage, _app.TableName, new StorageClientOptions { CallCounter = counter });
+        var table = TestEnvironment.Table(_app.TableName, counter);
         var (events, directory) = (_app.Services.GetRequiredService<EventLog>(), _app.Services.GetRequiredService<SwarmDirectory>());
         var sender = new MessageSender(table, events, directory, _app.Services.GetRequiredService<TenantDirectory>(), TimeProvider.System);
         var mailbox = new Mailbox(table, events, directory, TimeProvider.System);

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -113,7 +114,7 @@ internal static class SwarmCalls
     /// <summary>Rows of the app's table read directly from storage.</summary>
     public static async Task<List<TableEntity>> RowsAsync(this RunningApp app, string filter)
     {
-        var table = new TableStore(TestEnvironment.Storage, app.TableName);
+        var table = TestEnvironment.Table(app.TableName);
         var rows = new List<TableEntity>();
         await foreach (var row in table.QueryAsync(filter))
         {
@@ -125,7 +126,7 @@ internal static class SwarmCalls
 
     /// <summary>Deletes one row of the app's table directly in storage (unconditionally).</summary>
     public static async Task DeleteRowAsync(this RunningApp app, string partitionKey, string rowKey) =>
-        Assert.True((await new TableStore(TestEnvironment.Storage, app.TableName).DeleteEntityAsync(partitionKey, rowKey, Azure.ETag.All)).Succeeded);
+        Assert.True((await TestEnvironment.Table(app.TableName).DeleteEntityAsync(partitionKey, rowKey, Azure.ETag.All)).Succeeded);
 
     /// <summary>Everything stored about a tenant's swarms: its counter partition, join codes and index rows.</summary>
     public static async Task<List<string>> TenantSnapshotAsync(this RunningApp app, string tenantId)

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Coordination.Core.Common;
 using Coordination.Core.Locks;
 using Coordination.Storage.Tables;

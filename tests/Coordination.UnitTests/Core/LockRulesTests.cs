@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure;
+using Azure.Data.Tables;
 using Coordination.Core.Events;
 using Coordination.Core.Locks;
 using Coordination.Core.Problems;
@@ -28,12 +29,12 @@ public sealed class LockRulesTests
         var claim = LockRules.Claim(Swarm, null, ClaimBy("a"), T0);
 
         Assert.Equal(TableTransactionActionType.Add, claim.Guard!.ActionType);
-        var row = LockRows.FromLock(claim.Guard.Entity);
+        var row = LockRows.FromLock((TableEntity)claim.Guard.Entity);
         Assert.Equal(new LockClaim(Resource, "lock_new", "a", 1, T0, T0.AddSeconds(60)), row.Claim);
         Assert.Equal(1, row.LastFencingToken);
         Assert.Equal([LockRows.ClaimKey("lock_new"), LockRows.ExpiryKey(T0.AddSeconds(60), Resource)], claim.Writes.Select(w => w.Entity.RowKey));
         Assert.All(claim.Writes, w => Assert.Equal(TableTransactionActionType.Add, w.ActionType));
-        Assert.Equal(60, LockRows.FromClaim(claim.Writes[0].Entity).TtlSeconds);
+        Assert.Equal(60, LockRows.FromClaim((TableEntity)claim.Writes[0].Entity).TtlSeconds);
         Assert.Equal(["lock.acquired"], claim.Events.Select(e => e.Type));
         Assert.Equal(1, claim.HeldDelta);
         Assert.Equal(new LockResult(true, Resource, "lock_new", 1, T0.AddSeconds(60), null), claim.Result);
@@ -45,7 +46,7 @@ public sealed class LockRulesTests
         var claim = LockRules.Claim(Swarm, new LockRow(Swarm, Resource, 4, null) { ETag = Read }, ClaimBy("a"), T0);
 
         Assert.Equal(TableTransactionActionType.UpdateReplace, claim.Guard!.ActionType);
-        Assert.Equal(Read, claim.Guard.IfMatch);
+        Assert.Equal(Read, claim.Guard.ETag);
         Assert.Equal(5, claim.Result!.FencingToken);
         Assert.Equal(2, claim.Writes.Count);
         Assert.Equal(1, claim.HeldDelta);
@@ -70,7 +71,7 @@ public sealed class LockRulesTests
         var now = T0.AddSeconds(secondsLater);
         var claim = LockRules.Claim(Swarm, HeldRow, ClaimBy("a"), now);
 
-        Assert.Equal((TableTransactionActionType.UpdateReplace, Read), (claim.Guard!.ActionType, claim.Guard.IfMatch));
+        Assert.Equal((TableTransactionActionType.UpdateReplace, Read), (claim.Guard!.ActionType, claim.Guard.ETag));
         Assert.Equal(5, claim.Result!.FencingToken);
         var deletes = claim.Writes.Where(w => w.ActionType == TableTransactionActionType.Delete).Select(w => w.Entity.RowKey);
         Assert.Equal([LockRows.ClaimKey("lock_old"), LockRows.ExpiryKey(Held.ExpiresAt, Resource)], deletes);
@@ -88,14 +89,14 @@ public sealed class LockRulesTests
         var now = T0.AddSeconds(20);
         var renewal = LockRules.Renew(ClaimRow, new LockRenewCommand("lock_old", "holder", 120, "holder"), now);
 
-        Assert.Equal((TableTransactionActionType.UpdateReplace, Read), (renewal.Guard!.ActionType, renewal.Guard.IfMatch));
-        Assert.Equal(Held with { ExpiresAt = now.AddSeconds(120) }, LockRows.FromClaim(renewal.Guard.Entity).Claim);
-        Assert.Equal(30, LockRows.FromClaim(renewal.Guard.Entity).TtlSeconds);
+        Assert.Equal((TableTransactionActionType.UpdateReplace, Read), (renewal.Guard!.ActionType, renewal.Guard.ETag));
+        Assert.Equal(Held with { ExpiresAt = now.AddSeconds(120) }, LockRows.FromClaim((TableEntity)renewal.Guard.Entity).Claim);
+        Assert.Equal(30, LockRows.FromClaim((TableEntity)renewal.Guard.Entity).TtlSeconds);
         Assert.Equal(
             [(TableTransactionActionType.UpdateReplace, LockRows.LockKey(Resource)), (TableTransactionActionType.Add, LockRows.ExpiryKey(now.AddSeconds(120), Resource)),
                 (TableTransactionActionType.Delete, LockRows.ExpiryKey(Held.ExpiresAt, Resource))],
             renewal.Writes.Select(w => (w.ActionType, w.Entity.RowKey)));
-        Assert.Equal(ETag.All, renewal.Writes[0].IfMatch);
+        Assert.Equal(ETag.All, renewal.Writes[0].ETag);
         Assert.Equal(["lock.renewed"], renewal.Events.Select(e => e.Type));
         Assert.Equal(new LockResult(true, Resource, "lock_old", 4, now.AddSeconds(120), null), renewal.Result);
         Assert.Equal(0, renewal.HeldDelta);
@@ -124,10 +125,10 @@ public sealed class LockRulesTests
     {
         var release = LockRules.Release(ClaimRow, new LockReleaseCommand("lock_old", "holder", false, "holder"), T0);
 
-        Assert.Equal((TableTransactionActionType.Delete, LockRows.ClaimKey("lock_old"), Read), (release.Guard!.ActionType, release.Guard.Entity.RowKey, release.Guard.IfMatch));
+        Assert.Equal((TableTransactionActionType.Delete, LockRows.ClaimKey("lock_old"), Read), (release.Guard!.ActionType, release.Guard.Entity.RowKey, release.Guard.ETag));
         Assert.Equal((TableTransactionActionType.Delete, LockRows.ExpiryKey(Held.ExpiresAt, Resource)), (release.Writes[0].ActionType, release.Writes[0].Entity.RowKey));
         Assert.Equal(TableTransactionActionType.UpsertReplace, release.Writes[1].ActionType);
-        Assert.Equal(new LockRow(Swarm, Resource, 4, null), LockRows.FromLock(release.Writes[1].Entity));
+        Assert.Equal(new LockRow(Swarm, Resource, 4, null), LockRows.FromLock((TableEntity)release.Writes[1].Entity));
         Assert.Equal("released", Data(Assert.Single(release.Events)).GetProperty("reason").GetString());
         Assert.Equal(-1, release.HeldDelta);
         Assert.Null(release.Result);
@@ -155,7 +156,7 @@ public sealed class LockRulesTests
     {
         var release = LockRules.ReleaseDeparted(ClaimRow, "coordinator");
 
-        Assert.Equal(Read, release.Guard!.IfMatch);
+        Assert.Equal(Read, release.Guard!.ETag);
         Assert.Equal(("member_left", "coordinator"), (Data(release.Events[0]).GetProperty("reason").GetString(), release.Events[0].Actor));
         Assert.Equal(-1, release.HeldDelta);
     }
@@ -167,9 +168,9 @@ public sealed class LockRulesTests
         Assert.False(LockRules.Expire(index, Held.ExpiresAt.AddTicks(-1)).Changes);
 
         var expiry = LockRules.Expire(index, Held.ExpiresAt);
-        Assert.Equal((LockRows.ExpiryKey(Held.ExpiresAt, Resource), Read), (expiry.Guard!.Entity.RowKey, expiry.Guard.IfMatch));
-        Assert.Equal((LockRows.ClaimKey("lock_old"), ETag.All), (expiry.Writes[0].Entity.RowKey, expiry.Writes[0].IfMatch));
-        Assert.Equal(new LockRow(Swarm, Resource, 4, null), LockRows.FromLock(expiry.Writes[1].Entity));
+        Assert.Equal((LockRows.ExpiryKey(Held.ExpiresAt, Resource), Read), (expiry.Guard!.Entity.RowKey, expiry.Guard.ETag));
+        Assert.Equal((LockRows.ClaimKey("lock_old"), ETag.All), (expiry.Writes[0].Entity.RowKey, expiry.Writes[0].ETag));
+        Assert.Equal(new LockRow(Swarm, Resource, 4, null), LockRows.FromLock((TableEntity)expiry.Writes[1].Entity));
         Assert.Equal(("expired", PendingEvent.SystemActor), (Data(expiry.Events[0]).GetProperty("reason").GetString(), expiry.Events[0].Actor));
         Assert.Equal(-1, expiry.HeldDelta);
     }

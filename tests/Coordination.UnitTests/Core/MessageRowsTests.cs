@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Coordination.Core.Common;
 using Coordination.Core.Messaging;
 using Coordination.Core.Swarms;

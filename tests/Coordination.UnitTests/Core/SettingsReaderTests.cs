@@ -1,6 +1,4 @@
-using Azure.Core;
 using Coordination.Core.Configuration;
-using Coordination.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace Coordination.UnitTests.Core;
@@ -19,7 +17,6 @@ public sealed class SettingsReaderTests
         Assert.Null(settings.StorageConnectionString);
         Assert.Null(settings.TableServiceUri);
         Assert.Null(settings.QueueServiceUri);
-        Assert.Null(settings.ManagedIdentityClientId);
     }
 
     [Fact]
@@ -65,77 +62,25 @@ public sealed class SettingsReaderTests
     }
 
     [Fact]
-    public void An_account_name_derives_https_table_and_queue_uris()
+    public void Identity_based_storage_reads_the_table_and_queue_service_uris()
     {
-        var settings = SettingsReader.Read(Config(("AzureWebJobsStorage:accountName", "acct"), ("AzureWebJobsStorage:clientId", "mi-client")));
+        var settings = SettingsReader.Read(Config(
+            ("AzureWebJobsStorage:tableServiceUri", "https://acct.table.core.windows.net"),
+            ("AzureWebJobsStorage:queueServiceUri", "https://acct.queue.core.windows.net")));
 
         Assert.Equal(new Uri("https://acct.table.core.windows.net"), settings.TableServiceUri);
         Assert.Equal(new Uri("https://acct.queue.core.windows.net"), settings.QueueServiceUri);
-        Assert.Equal("mi-client", settings.ManagedIdentityClientId);
+        Assert.Null(settings.StorageConnectionString);
     }
 
-    [Fact]
-    public void Explicit_service_uris_win_over_the_account_name()
+    [Theory]
+    [InlineData("AzureWebJobsStorage:tableServiceUri", "AzureWebJobsStorage__tableServiceUri")]
+    [InlineData("AzureWebJobsStorage:queueServiceUri", "AzureWebJobsStorage__queueServiceUri")]
+    public void A_service_uri_that_is_not_http_fails_naming_the_setting(string key, string named)
     {
-        var settings = SettingsReader.Read(Config(
-            ("AzureWebJobsStorage:accountName", "acct"),
-            ("AzureWebJobsStorage:tableServiceUri", "https://tables.example.test")));
+        var error = Assert.Throws<InvalidOperationException>(() => SettingsReader.Read(Config((key, "/not/a/uri"))));
 
-        Assert.Equal(new Uri("https://tables.example.test"), settings.TableServiceUri);
-        Assert.Equal(new Uri("https://acct.queue.core.windows.net"), settings.QueueServiceUri);
-    }
-
-    [Fact]
-    public void A_connection_string_builds_a_shared_key_connection()
-    {
-        var settings = SettingsReader.Read(Config(("AzureWebJobsStorage", "UseDevelopmentStorage=true")));
-
-        var connection = settings.CreateStorageConnection(_ => throw new InvalidOperationException("No credential should be needed."));
-
-        Assert.Equal(new Uri("http://127.0.0.1:10002/devstoreaccount1"), connection.TableEndpoint);
-        Assert.Equal(StorageConnection.DevelopmentAccountName, connection.SharedKey?.AccountName);
-        Assert.Null(connection.TokenCredential);
-    }
-
-    [Fact]
-    public void Identity_settings_build_a_token_connection_for_the_named_identity()
-    {
-        var settings = SettingsReader.Read(Config(("AzureWebJobsStorage:accountName", "acct"), ("AzureWebJobsStorage:clientId", "mi-client")));
-        string? askedFor = null;
-        var credential = new UnusedCredential();
-
-        var connection = settings.CreateStorageConnection(clientId =>
-        {
-            askedFor = clientId;
-            return credential;
-        });
-
-        Assert.Equal("mi-client", askedFor);
-        Assert.Same(credential, connection.TokenCredential);
-        Assert.Null(connection.SharedKey);
-        Assert.Equal(new Uri("https://acct.table.core.windows.net"), connection.TableEndpoint);
-    }
-
-    [Fact]
-    public void No_storage_settings_fail_with_guidance()
-    {
-        var settings = SettingsReader.Read(Config());
-
-        var error = Assert.Throws<InvalidOperationException>(() => settings.CreateStorageConnection(_ => new UnusedCredential()));
-
-        Assert.Contains("AzureWebJobsStorage", error.Message);
-        Assert.Contains("accountName", error.Message);
-    }
-
-    [Fact]
-    public void A_malformed_connection_string_fails_naming_the_setting()
-    {
-        var settings = SettingsReader.Read(Config(("AzureWebJobsStorage", "AccountName=acct")));
-
-        var error = Assert.Throws<InvalidOperationException>(() => settings.CreateStorageConnection(_ => new UnusedCredential()));
-
-        Assert.Contains("AzureWebJobsStorage", error.Message);
-        Assert.IsType<FormatException>(error.InnerException);
+        Assert.Contains(named, error.Message);
     }
 
     [Fact]
@@ -149,13 +94,4 @@ public sealed class SettingsReaderTests
         new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build();
-
-    private sealed class UnusedCredential : TokenCredential
-    {
-        public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("Unit tests never fetch tokens.");
-
-        public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("Unit tests never fetch tokens.");
-    }
 }

@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Coordination.Storage.Tables;
 
 namespace Coordination.UnitTests.Core;

@@ -155,7 +155,7 @@ public sealed partial class ProblemMappingTests
     [Fact]
     public void Throttling_is_storage_throttled()
     {
-        var (type, _, _) = ProblemHandling.Map(new StorageThrottledException(503, "ServerBusy", "busy"));
+        var (type, _, _) = ProblemHandling.Map(new StorageThrottledException("busy", TimeSpan.FromSeconds(3), new RequestFailedException(503, "ServerBusy")));
 
         Assert.Same(ProblemCatalog.StorageThrottled, type);
         Assert.Equal(503, type.Status);
@@ -164,17 +164,27 @@ public sealed partial class ProblemMappingTests
     [Fact]
     public void An_unreachable_storage_service_is_storage_unavailable()
     {
-        var (type, _, _) = ProblemHandling.Map(new RequestFailedException(0, "Connection refused (127.0.0.1:10002)"));
+        var (type, _, _) = ProblemHandling.Map(new StorageUnavailableException("Connection refused (127.0.0.1:10002)", new RequestFailedException(0, "refused")));
 
         Assert.Same(ProblemCatalog.StorageUnavailable, type);
     }
 
-    [Theory]
-    [InlineData(500)]
-    [InlineData(403)]
-    public void Other_storage_failures_are_internal_errors(int status)
+    [Fact]
+    public void A_request_storage_refuses_is_storage_rejected_with_its_code_and_no_account_details()
     {
-        var (type, detail, _) = ProblemHandling.Map(new RequestFailedException(status, "AuthorizationFailure for account devstoreaccount1"));
+        var (type, detail, extensions) = ProblemHandling.Map(new StorageRejectedException(400, "PropertyValueTooLarge", "refused",
+            new RequestFailedException(400, "PropertyValueTooLarge for account devstoreaccount1")));
+
+        Assert.Same(ProblemCatalog.StorageRejected, type);
+        Assert.Equal(502, type.Status);
+        Assert.Equal("PropertyValueTooLarge", extensions!["storageErrorCode"]);
+        Assert.DoesNotContain("devstoreaccount1", detail);
+    }
+
+    [Fact]
+    public void A_raw_storage_exception_that_escaped_the_storage_layer_is_an_internal_error_without_details()
+    {
+        var (type, detail, _) = ProblemHandling.Map(new RequestFailedException(403, "AuthorizationFailure for account devstoreaccount1"));
 
         Assert.Same(ProblemCatalog.InternalError, type);
         Assert.DoesNotContain("devstoreaccount1", detail);

@@ -126,7 +126,7 @@ public sealed class WebPubSubClientTests
     private static WebPubSubServiceClient NewClient(out RecordingTransport transport)
     {
         transport = new RecordingTransport();
-        var options = new StorageClientOptions { Transport = transport };
+        var options = new WebPubSubClientOptions { Transport = transport };
         return new WebPubSubServiceClient(WebPubSubConnection.Parse($"Endpoint=https://x.webpubsub.azure.com;AccessKey={Key};Version=1.0;"), "coordination", options, new FixedClock(Now));
     }
 

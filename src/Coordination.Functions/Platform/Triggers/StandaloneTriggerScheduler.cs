@@ -1,4 +1,5 @@
-using Coordination.Storage;
+using Azure.Storage.Queues.Models;
+using Coordination.Core.Storage;
 using Coordination.Storage.Queues;
 
 namespace Coordination.Functions.Platform.Triggers;
@@ -12,7 +13,7 @@ namespace Coordination.Functions.Platform.Triggers;
 /// </summary>
 public sealed class StandaloneTriggerScheduler(
     TriggerRegistry registry, TriggerRunner runner, TimeProvider clock, IConfiguration configuration,
-    StorageConnection storage, StorageClientOptions storageOptions, ILogger<StandaloneTriggerScheduler> logger) : BackgroundService
+    CoordinationStorage storage, ILogger<StandaloneTriggerScheduler> logger) : BackgroundService
 {
     /// <summary>Tries before a message goes to the poison queue (host default).</summary>
     public const int MaxDequeueCount = 5;
@@ -48,25 +49,25 @@ public sealed class StandaloneTriggerScheduler(
 
     private async Task PollQueueAsync(TriggerDefinition trigger, CancellationToken stoppingToken)
     {
-        var queue = new QueueClient(storage, trigger.QueueName!, storageOptions);
+        var queue = storage.Queue(trigger.QueueName!);
         var idle = TimeSpan.FromMilliseconds(100);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var messages = await queue.ReceiveMessagesAsync(16, TimeSpan.FromMinutes(1), stoppingToken).ConfigureAwait(false);
+                var messages = await queue.ReceiveAsync(16, TimeSpan.FromMinutes(1), stoppingToken).ConfigureAwait(false);
                 foreach (var message in messages)
                 {
                     await HandleAsync(trigger, queue, message, stoppingToken).ConfigureAwait(false);
                 }
-                idle = messages.Count > 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, MaxQueuePollInterval.Ticks));
-                await Task.Delay(messages.Count > 0 ? TimeSpan.Zero : idle, clock, stoppingToken).ConfigureAwait(false);
+                idle = messages.Length > 0 ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, MaxQueuePollInterval.Ticks));
+                await Task.Delay(messages.Length > 0 ? TimeSpan.Zero : idle, clock, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Azure.RequestFailedException missing) when (missing.Status == 404)
+            catch (Coordination.Storage.StorageRejectedException missing) when (missing.Status == 404)
             {
                 // Start-up provisioning has not created the queue yet.
                 await Task.Delay(MaxQueuePollInterval, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
@@ -79,20 +80,20 @@ public sealed class StandaloneTriggerScheduler(
         }
     }
 
-    private async Task HandleAsync(TriggerDefinition trigger, QueueClient queue, QueueMessage message, CancellationToken stoppingToken)
+    private async Task HandleAsync(TriggerDefinition trigger, StorageQueue queue, QueueMessage message, CancellationToken stoppingToken)
     {
         if (message.DequeueCount > MaxDequeueCount)
         {
-            var poison = new QueueClient(storage, trigger.QueueName + "-poison", storageOptions);
+            var poison = storage.Queue(trigger.QueueName + "-poison");
             await poison.CreateIfNotExistsAsync(stoppingToken).ConfigureAwait(false);
-            await poison.SendMessageAsync(message.Text, cancellationToken: stoppingToken).ConfigureAwait(false);
+            await poison.SendAsync(message.Body.ToString(), cancellationToken: stoppingToken).ConfigureAwait(false);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken).ConfigureAwait(false);
             logger.LogError("Message {MessageId} on {Queue} failed {Count} times; moved to the poison queue", message.MessageId, trigger.QueueName, MaxDequeueCount);
             return;
         }
         try
         {
-            var payload = TriggerEndpoints.ParseQueueText(message.Text);
+            var payload = TriggerEndpoints.ParseQueueText(message.Body.ToString());
             await runner.RunAsync(trigger, new TriggerInvocation(trigger.Name, payload, IsPastDue: false), stoppingToken).ConfigureAwait(false);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken).ConfigureAwait(false);
         }
