@@ -56,11 +56,6 @@ public sealed record BulkCreateTasksRequest(IReadOnlyList<CreateTaskRequest> Tas
 /// <param name="Wait">Seconds to wait for a task when none is ready (0–60): a blocking claim.</param>
 public sealed record ClaimTasksRequest(IReadOnlyList<string>? Types = null, int Count = 1, int LeaseSeconds = 300, int Wait = 0);
 
-/// <summary>The lease a holder presents on complete, fail, renew and release.</summary>
-/// <param name="LeaseId">The lease id from the claim.</param>
-/// <param name="FencingToken">Optional: the claim's fencing token; a mismatch is a lost lease.</param>
-public sealed record LeaseProof(string? LeaseId = null, long? FencingToken = null);
-
 /// <summary>Complete a claimed task.</summary>
 /// <param name="LeaseId">The lease id.</param>
 /// <param name="FencingToken">Optional fencing token.</param>
@@ -133,3 +128,20 @@ public sealed record CreatedTasks(IReadOnlyList<TaskView> Tasks);
 /// <param name="DryRun">True when nothing moved.</param>
 /// <param name="Tasks">The task ids that moved (or would move).</param>
 public sealed record RecoveredTasks(bool DryRun, IReadOnlyList<string> Tasks);
+
+/// <summary>A compact task line for the snapshot list.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Type">Its queue.</param>
+/// <param name="Title">Its title.</param>
+/// <param name="Status">Its status.</param>
+/// <param name="Priority">Its priority.</param>
+/// <param name="Owner">Its lease holder, if claimed (or who completed it).</param>
+/// <param name="AssignedTo">Its assignee, if any.</param>
+/// <param name="Attempts">Claims so far.</param>
+/// <param name="UpdatedAt">Last change.</param>
+public sealed record TaskSummary(string TaskId, string Type, string Title, TaskStatus Status, int Priority, string? Owner, string? AssignedTo, int Attempts, DateTimeOffset UpdatedAt);
+
+/// <summary>The snapshot list.</summary>
+/// <param name="Tasks">Up to 1000 tasks in creation order.</param>
+/// <param name="Truncated">True when the swarm has more.</param>
+public sealed record TaskSnapshot(IReadOnlyList<TaskSummary> Tasks, bool Truncated);

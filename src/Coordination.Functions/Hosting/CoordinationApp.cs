@@ -163,8 +163,10 @@ public static class CoordinationApp
         services.AddSingleton<LockCleanup>();
         services.AddSingleton<IMemberDepartureHandler, LockDepartureHandler>();
         services.AddSingleton<StateService>();
+        services.AddSingleton<TaskStore>();
         services.AddSingleton<TaskService>();
         services.AddSingleton<TaskLeases>();
+        services.AddSingleton<TaskQueries>();
         services.AddSingleton<TaskAdmin>();
         services.AddSingleton<IMemberDepartureHandler>(sp => sp.GetRequiredService<TaskAdmin>());
         services.AddSingleton<MessageSender>();

@@ -59,17 +59,17 @@ public static class TaskEndpoints
     private static async Task<Ok<ClaimedTasks>> ClaimAsync(string id, ClaimTasksRequest? request, HttpContext context, TaskLeases leases, CancellationToken ct) =>
         TypedResults.Ok(await leases.ClaimAsync(id, context.Caller(), request ?? new ClaimTasksRequest(), ct));
 
-    private static async Task<Ok<TaskPage>> ListAsync(string id, Core.Tasks.TaskStatus? status, string? type, string? assignedTo, string? owner, int? limit, string? cursor, TaskAdmin admin, CancellationToken ct) =>
-        TypedResults.Ok(await admin.ListAsync(id, status, type, assignedTo, owner, limit ?? 100, cursor, ct));
+    private static async Task<Ok<TaskPage>> ListAsync(string id, Core.Tasks.TaskStatus? status, string? type, string? assignedTo, string? owner, int? limit, string? cursor, TaskQueries queries, CancellationToken ct) =>
+        TypedResults.Ok(await queries.ListAsync(id, status, type, assignedTo, owner, limit ?? 100, cursor, ct));
 
-    private static async Task<Ok<TaskStats>> StatsAsync(string id, TaskAdmin admin, CancellationToken ct) => TypedResults.Ok(await admin.StatsAsync(id, ct));
+    private static async Task<Ok<TaskStats>> StatsAsync(string id, TaskQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.StatsAsync(id, ct));
 
-    private static async Task<Ok<TaskSnapshot>> SnapshotAsync(string id, TaskAdmin admin, CancellationToken ct) => TypedResults.Ok(await admin.SnapshotAsync(id, ct));
+    private static async Task<Ok<TaskSnapshot>> SnapshotAsync(string id, TaskQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.SnapshotAsync(id, ct));
 
-    private static async Task<Ok<EventPage>> EventsAsync(string id, DateTimeOffset? since, long? after, int? limit, TaskAdmin admin, CancellationToken ct)
+    private static async Task<Ok<EventPage>> EventsAsync(string id, DateTimeOffset? since, long? after, int? limit, TaskQueries queries, CancellationToken ct)
     {
         var start = Math.Max(0, after ?? 0);
-        var found = await admin.EventsAsync(id, since, start, limit ?? 100, ct);
+        var found = await queries.EventsAsync(id, since, start, limit ?? 100, ct);
         return TypedResults.Ok(new EventPage(found, found.Count > 0 ? found[^1].Sequence : start));
     }
 

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Coordination.Core.Common;
+
+namespace Coordination.Core.Tasks;
+
+/// <summary>A create request, validated: what the new task row is made of.</summary>
+/// <param name="Type">Queue name.</param>
+/// <param name="Title">Title.</param>
+/// <param name="Description">Description, if any.</param>
+/// <param name="Payload">Payload JSON text, if any.</param>
+/// <param name="Priority">0–9.</param>
+/// <param name="Dependencies">Distinct task ids that must complete first.</param>
+/// <param name="AssignedTo">The only agent that may claim it, if any.</param>
+/// <param name="MaxAttempts">Claims allowed.</param>
+/// <param name="NotBefore">Not claimable before this time, if set.</param>
+public sealed record TaskPlan(
+    string Type, string Title, string? Description, string? Payload, int Priority, IReadOnlyList<string> Dependencies,
+    string? AssignedTo, int MaxAttempts, DateTimeOffset? NotBefore);
+
+/// <summary>Validation of task input: ids, types, priorities and create requests, each failure naming its field.</summary>
+public static partial class TaskInput
+{
+    /// <summary>Largest result accepted on complete (payloads use the tenant's limit).</summary>
+    public const int ResultLimit = 64 * 1024;
+
+    /// <summary>Most dependencies one task may have.</summary>
+    public const int MaxDependencies = 20;
+
+    private static readonly Dictionary<string, int> PriorityNames = new(StringComparer.OrdinalIgnoreCase) { ["low"] = 2, ["normal"] = 5, ["high"] = 7, ["critical"] = 9 };
+
+    /// <summary>A task id as this service makes them.</summary>
+    public static bool IsTaskId(string? id) => id is { Length: > 5 and <= 40 } && id.StartsWith("task_", StringComparison.Ordinal) && id[5..].All(char.IsAsciiLetterOrDigit);
+
+    /// <summary>Validates a task type or a type filter entry.</summary>
+    public static string Type(string? type, string field) =>
+        type is not null && TypePattern().IsMatch(type) ? type : throw Validation.Invalid(field, "must be 1-64 letters, digits or _ . : - (starting with a letter or digit).");
+
+    /// <summary>Parses a priority: 0–9, or low/normal/high/critical.</summary>
+    public static int Priority(JsonElement? priority, string field) => priority switch
+    {
+        null => 5,
+        { ValueKind: JsonValueKind.Number } n when n.TryGetInt32(out var p) => Validation.InRange(p, field, 0, 9),
+        { ValueKind: JsonValueKind.String } s when PriorityNames.TryGetValue(s.GetString()!, out var named) => named,
+        _ => throw Validation.Invalid(field, "must be 0-9 or one of low, normal, high, critical."),
+    };
+
+    /// <summary>Validates a create request; <paramref name="prefix"/> locates it in a bulk request (<c>tasks[3].</c>).</summary>
+    public static TaskPlan Plan(CreateTaskRequest request, string prefix, int payloadLimit)
+    {
+        var dependencies = (request.Dependencies ?? []).Distinct().ToList();
+        if (dependencies.Count > MaxDependencies)
+        {
+            throw Validation.Invalid(prefix + "dependencies", $"lists more than {MaxDependencies} tasks.");
+        }
+        for (var i = 0; i < dependencies.Count; i++)
+        {
+            if (!IsTaskId(dependencies[i]))
+            {
+                throw Validation.Invalid($"{prefix}dependencies[{i}]", $"'{dependencies[i]}' is not a task id.");
+            }
+        }
+        return new TaskPlan(
+            Type(request.Type, prefix + "type"),
+            Validation.RequiredText(request.Title, prefix + "title", 200),
+            Validation.OptionalText(request.Description, prefix + "description", 4000),
+            Validation.Payload(request.Payload, prefix + "payload", payloadLimit),
+            Priority(request.Priority, prefix + "priority"),
+            dependencies,
+            request.AssignedTo is null ? null : Validation.Identifier(request.AssignedTo, prefix + "assignedTo"),
+            Validation.InRange(request.MaxAttempts ?? 3, prefix + "maxAttempts", 1, 100),
+            request.NotBefore);
+    }
+
+    /// <summary>A new task row from a plan: blocked while <paramref name="openDependencies"/> remain, else pending from its notBefore.</summary>
+    public static TaskRow NewRow(string swarmId, string taskId, TaskPlan plan, string createdBy, DateTimeOffset now, int openDependencies, string? idempotencyKey) => new()
+    {
+        SwarmId = swarmId, TaskId = taskId, Type = plan.Type, Title = plan.Title, Description = plan.Description, Payload = plan.Payload,
+        Priority = plan.Priority, Status = openDependencies > 0 ? TaskStatus.Blocked : TaskStatus.Pending, Remaining = openDependencies,
+        AssignedTo = plan.AssignedTo, Attempts = 0, MaxAttempts = plan.MaxAttempts, FencingToken = 0, NotBefore = plan.NotBefore,
+        ReadyAt = plan.NotBefore is { } notBefore && notBefore > now ? notBefore : now, Dependencies = plan.Dependencies,
+        IdempotencyKey = idempotencyKey, CreatedAt = now, UpdatedAt = now, CreatedBy = createdBy,
+    };
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+    private static partial Regex TypePattern();
+}

@@ -1,0 +1,56 @@
+using System.Buffers.Text;
+using System.Text;
+using Coordination.Core.Common;
+using Coordination.Core.Events;
+
+namespace Coordination.Core.Tasks;
+
+/// <summary>Reading task lists, the snapshot, counts and the task event feed.</summary>
+public sealed class TaskQueries(TaskStore store, EventLog events)
+{
+    /// <summary>Most tasks a snapshot lists.</summary>
+    public const int SnapshotLimit = 1000;
+
+    /// <summary>A page of tasks in creation order; the cursor resumes exactly after the last one, whatever is added meanwhile.</summary>
+    public async Task<TaskPage> ListAsync(string swarmId, TaskStatus? status, string? type, string? assignedTo, string? owner, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        Validation.InRange(limit, "limit", 1, 1000);
+        var filter = TaskRows.ListFilter(swarmId, status, type is null ? null : TaskInput.Type(type, "type"), assignedTo, owner);
+        var (rows, next) = await store.PageAsync(filter, limit, cursor is null ? null : DecodeCursor(cursor), cancellationToken).ConfigureAwait(false);
+        return new TaskPage(rows.Select(r => r.ToView()).ToList(), next is null ? null : EncodeCursor(next));
+    }
+
+    /// <summary>Every task (up to <see cref="SnapshotLimit"/>) in one compact list.</summary>
+    public async Task<TaskSnapshot> SnapshotAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        var (tasks, more) = await store.SummariesAsync(swarmId, SnapshotLimit, cancellationToken).ConfigureAwait(false);
+        return new TaskSnapshot(tasks, more);
+    }
+
+    /// <summary>Counts per state, from the task rows themselves.</summary>
+    public async Task<TaskStats> StatsAsync(string swarmId, CancellationToken cancellationToken)
+    {
+        var counts = await store.CountByStatusAsync(swarmId, cancellationToken).ConfigureAwait(false);
+        int Count(TaskStatus s) => counts.GetValueOrDefault(s);
+        return new TaskStats(Count(TaskStatus.Pending), Count(TaskStatus.Blocked), Count(TaskStatus.Claimed), Count(TaskStatus.Completed),
+            Count(TaskStatus.Failed), Count(TaskStatus.DeadLettered), Count(TaskStatus.Cancelled), counts.Values.Sum());
+    }
+
+    /// <summary>Task events (<c>task.*</c>) after a sequence and/or since a time.</summary>
+    public Task<IReadOnlyList<SwarmEvent>> EventsAsync(string swarmId, DateTimeOffset? since, long after, int limit, CancellationToken cancellationToken) =>
+        events.ReadAsync(swarmId, new EventQuery(after, Since: since, Limit: Validation.InRange(limit, "limit", 1, 1000), Patterns: TypePattern.ParseAll(["task.*"], "type")), cancellationToken);
+
+    private static string EncodeCursor(string token) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
+
+    private static string DecodeCursor(string cursor)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+        }
+        catch (FormatException)
+        {
+            throw Validation.Invalid("cursor", "is not a cursor this API returned.");
+        }
+    }
+}
