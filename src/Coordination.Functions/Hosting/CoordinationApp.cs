@@ -43,6 +43,23 @@ public static class CoordinationApp
         // One line per request is noise at our request rates; warnings and our own logs stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+        AddServices(builder, settings, hostEnvironment);
+        configureServices?.Invoke(builder.Services);
+
+        var app = builder.Build();
+        if (settings.ReportStorageCalls)
+        {
+            app.UseStorageCallReporting();
+        }
+        app.UseProblemHandling();
+        app.UseAccessControl();
+        MapEndpoints(app);
+        AccessControl.EnsureDeclared(FunctionManifest.ApiOperations(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
+        return app;
+    }
+
+    private static void AddServices(WebApplicationBuilder builder, CoordinationSettings settings, FunctionsHostEnvironment hostEnvironment)
+    {
         var services = builder.Services;
         services.AddSingleton(settings);
         services.AddSingleton(hostEnvironment);
@@ -62,25 +79,10 @@ public static class CoordinationApp
             .AddTimer<ApplyRetentionTrigger>(ApplyRetentionTrigger.Name, ApplyRetentionTrigger.Schedule)
             .AddQueue<DispatchSwarmTrigger>(DispatchSwarmTrigger.Name, settings.WakeQueueName, CoordinationSettings.WakeQueueSetting.Key);
         services.AddHostedService<StartupProvisioner>();
-        configureServices?.Invoke(services);
+    }
 
-        var app = builder.Build();
-        if (settings.ReportStorageCalls)
-        {
-            app.Use(async (context, next) =>
-            {
-                using var scope = StorageCallCounter.BeginScope();
-                context.Response.OnStarting(() =>
-                {
-                    context.Response.Headers["X-Storage-Calls"] = scope.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    context.Response.Headers["X-Storage-Conflicts"] = scope.Conflicts.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    return Task.CompletedTask;
-                });
-                await next(context);
-            });
-        }
-        app.UseProblemHandling();
-        app.UseAccessControl();
+    private static void MapEndpoints(WebApplication app)
+    {
         app.MapSystemEndpoints();
         app.MapSwarmEndpoints();
         app.MapPresenceEndpoints();
@@ -92,8 +94,6 @@ public static class CoordinationApp
         app.MapRealtimeEndpoints();
         app.MapMessageEndpoints();
         app.MapTriggerInvocations();
-        AccessControl.EnsureDeclared(FunctionManifest.ApiOperations(((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)));
-        return app;
     }
 
     /// <summary>

@@ -66,15 +66,37 @@ public static class AccessControl
         {
             return null;
         }
-        var services = context.RequestServices;
         var credential = BearerOf(context.Request);
-        var ct = context.RequestAborted;
         if (access == Access.Tenant)
         {
-            var tenant = credential is null ? null : services.GetRequiredService<TenantDirectory>().Authenticate(credential);
+            var tenant = credential is null ? null : context.RequestServices.GetRequiredService<TenantDirectory>().Authenticate(credential);
             return tenant is null ? throw Unauthorized() : new Caller(tenant.Id, null, null, null);
         }
 
+        var (caller, swarm) = await MemberAsync(context, credential);
+        var required = access switch
+        {
+            Access.Coordinator => Role.Coordinator,
+            Access.Writer => Role.Worker,
+            _ => Role.Observer,
+        };
+        if (!caller.HasRole(required))
+        {
+            throw new ProblemException(ProblemCatalog.ForbiddenRole, $"This operation needs the {required.ToString().ToLowerInvariant()} role; you are {caller.Role!.Value.ToString().ToLowerInvariant()}.",
+                new Dictionary<string, object?> { ["requiredRole"] = required.ToString().ToLowerInvariant() });
+        }
+        if (required > Role.Observer && swarm.IsArchived && !requirement.EvenWhenArchived)
+        {
+            throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: it can be read but not changed.");
+        }
+        return caller;
+    }
+
+    /// <summary>The member an agent token names, still a member with that token, in the swarm of the route.</summary>
+    private static async Task<(Caller Caller, SwarmInfo Swarm)> MemberAsync(HttpContext context, string? credential)
+    {
+        var services = context.RequestServices;
+        var ct = context.RequestAborted;
         var claims = credential is null ? null : services.GetRequiredService<AgentTokens>().Verify(credential);
         if (claims is null)
         {
@@ -92,23 +114,7 @@ public static class AccessControl
         {
             throw new ProblemException(ProblemCatalog.NotFound, $"No swarm '{routeSwarm ?? claims.SwarmId}'.");
         }
-        var caller = new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, member.Role);
-        var required = access switch
-        {
-            Access.Coordinator => Role.Coordinator,
-            Access.Writer => Role.Worker,
-            _ => Role.Observer,
-        };
-        if (!caller.HasRole(required))
-        {
-            throw new ProblemException(ProblemCatalog.ForbiddenRole, $"This operation needs the {required.ToString().ToLowerInvariant()} role; you are {member.Role.ToString().ToLowerInvariant()}.",
-                new Dictionary<string, object?> { ["requiredRole"] = required.ToString().ToLowerInvariant() });
-        }
-        if (required > Role.Observer && swarm.IsArchived && !requirement.EvenWhenArchived)
-        {
-            throw new ProblemException(ProblemCatalog.SwarmArchived, "The swarm is archived: it can be read but not changed.");
-        }
-        return caller;
+        return (new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, member.Role), swarm);
     }
 
     private static string? BearerOf(HttpRequest request)

@@ -37,48 +37,56 @@ public static partial class ProblemHandling
             }
             catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
-                var (type, detail, extensions) = Map(exception);
-                if (type == ProblemCatalog.ValidationFailed && exception is BadHttpRequestException { InnerException: JsonException }
-                    && await SyntaxErrorAsync(context.Request) is { } syntax)
-                {
-                    (type, detail, extensions) = JsonProblem(syntax);
-                }
-                if (type.Status >= 500)
-                {
-                    app.Logger.LogError(exception, "Request {Method} {Path} failed with {Code}", context.Request.Method, context.Request.Path, type.Code);
-                }
-                if (exception is StorageThrottledException throttled)
-                {
-                    context.Response.Headers.RetryAfter = ((int)Math.Ceiling(throttled.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-                context.Response.Clear();
-                await Problems.Result(type, detail, context, extensions).ExecuteAsync(context);
+                await AnswerAsync(context, exception, app.Logger);
             }
             catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
                 // The client went away; there is nobody to answer.
             }
         });
-        app.UseStatusCodePages(async statusContext =>
-        {
-            var context = statusContext.HttpContext;
-            var type = context.Response.StatusCode switch
-            {
-                404 => ProblemCatalog.NotFound,
-                405 => ProblemCatalog.MethodNotAllowed,
-                413 => ProblemCatalog.PayloadTooLarge,
-                415 => ProblemCatalog.UnsupportedMediaType,
-                _ => null,
-            };
-            if (type is not null)
-            {
-                var detail = type == ProblemCatalog.NotFound
-                    ? $"No endpoint matches {context.Request.Method} {context.Request.Path}."
-                    : $"{context.Request.Method} is not supported on {context.Request.Path}.";
-                await Problems.Result(type, detail, context).ExecuteAsync(context);
-            }
-        });
+        app.UseStatusCodePages(statusContext => StatusProblemAsync(statusContext.HttpContext));
         return app;
+    }
+
+    /// <summary>Answers a failed request with the problem its exception maps to (logged when it is a server fault).</summary>
+    private static async Task AnswerAsync(HttpContext context, Exception exception, ILogger logger)
+    {
+        var (type, detail, extensions) = Map(exception);
+        if (type == ProblemCatalog.ValidationFailed && exception is BadHttpRequestException { InnerException: JsonException }
+            && await SyntaxErrorAsync(context.Request) is { } syntax)
+        {
+            (type, detail, extensions) = JsonProblem(syntax);
+        }
+        if (type.Status >= 500)
+        {
+            logger.LogError(exception, "Request {Method} {Path} failed with {Code}", context.Request.Method, context.Request.Path, type.Code);
+        }
+        if (exception is StorageThrottledException throttled)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(throttled.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        context.Response.Clear();
+        await Problems.Result(type, detail, context, extensions).ExecuteAsync(context);
+    }
+
+    /// <summary>A problem body for what the framework answers by status alone (no route, wrong method, body limits).</summary>
+    private static async Task StatusProblemAsync(HttpContext context)
+    {
+        var type = context.Response.StatusCode switch
+        {
+            404 => ProblemCatalog.NotFound,
+            405 => ProblemCatalog.MethodNotAllowed,
+            413 => ProblemCatalog.PayloadTooLarge,
+            415 => ProblemCatalog.UnsupportedMediaType,
+            _ => null,
+        };
+        if (type is not null)
+        {
+            var detail = type == ProblemCatalog.NotFound
+                ? $"No endpoint matches {context.Request.Method} {context.Request.Path}."
+                : $"{context.Request.Method} is not supported on {context.Request.Path}.";
+            await Problems.Result(type, detail, context).ExecuteAsync(context);
+        }
     }
 
     internal static (ProblemType Type, string Detail, IReadOnlyDictionary<string, object?>? Extensions) Map(Exception exception) => exception switch

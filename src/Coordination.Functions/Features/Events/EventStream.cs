@@ -45,15 +45,8 @@ public static class EventStream
                 var events = await log.ReadAsync(id, new EventQuery(cursor, Limit: BatchSize), ct, waitForOwnWrites: false);
                 if (events.Count > 0)
                 {
-                    var frame = new StringBuilder();
-                    foreach (var e in events)
-                    {
-                        frame.Append("id: ").Append(e.Sequence.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                             .Append("event: ").Append(e.Type).Append('\n')
-                             .Append("data: ").Append(JsonSerializer.Serialize(e, JsonDefaults.Options)).Append("\n\n");
-                        cursor = e.Sequence;
-                    }
-                    await WriteAsync(response, frame.ToString(), ct);
+                    await WriteAsync(response, Frame(events), ct);
+                    cursor = events[^1].Sequence;
                     lastWrite = clock.GetUtcNow();
                     if (events.Count == BatchSize)
                     {
@@ -72,6 +65,19 @@ public static class EventStream
         {
             // The client disconnected; it resumes with Last-Event-ID.
         }
+    }
+
+    /// <summary>The SSE frames of <paramref name="events"/>: id = sequence, event = type, data = the CloudEvent JSON.</summary>
+    private static string Frame(IReadOnlyList<SwarmEvent> events)
+    {
+        var frame = new StringBuilder();
+        foreach (var e in events)
+        {
+            frame.Append("id: ").Append(e.Sequence.ToString(CultureInfo.InvariantCulture)).Append('\n')
+                 .Append("event: ").Append(e.Type).Append('\n')
+                 .Append("data: ").Append(JsonSerializer.Serialize(e, JsonDefaults.Options)).Append("\n\n");
+        }
+        return frame.ToString();
     }
 
     /// <summary>Last-Event-ID wins over ?after= (it is what a reconnecting EventSource sends).</summary>

@@ -72,6 +72,26 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
         {
             result["tags"] = new JsonArray(tags.Tags.Select(t => (JsonNode)t).ToArray());
         }
+        var parameters = Parameters(operation, description, schemas);
+        if (parameters.Count > 0)
+        {
+            result["parameters"] = parameters;
+        }
+        if (description?.ParameterDescriptions.FirstOrDefault(p => p.Source == BindingSource.Body) is { Type: { } bodyType })
+        {
+            result["requestBody"] = new JsonObject
+            {
+                ["required"] = true,
+                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = SchemaRef(bodyType, schemas) } },
+            };
+        }
+        result["responses"] = Responses(description, schemas);
+        return result;
+    }
+
+    /// <summary>The route's path parameters, then the query parameters the handler binds.</summary>
+    private static JsonArray Parameters(ApiOperation operation, ApiDescription? description, JsonObject schemas)
+    {
         var parameters = new JsonArray();
         foreach (var parameter in operation.Endpoint.RoutePattern.Parameters)
         {
@@ -87,18 +107,12 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
                 ["schema"] = SchemaRef(parameter.Type ?? typeof(string), schemas),
             });
         }
-        if (parameters.Count > 0)
-        {
-            result["parameters"] = parameters;
-        }
-        if (description?.ParameterDescriptions.FirstOrDefault(p => p.Source == BindingSource.Body) is { Type: { } bodyType })
-        {
-            result["requestBody"] = new JsonObject
-            {
-                ["required"] = true,
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = SchemaRef(bodyType, schemas) } },
-            };
-        }
+        return parameters;
+    }
+
+    /// <summary>The responses the handler declares, and the problem every operation may answer.</summary>
+    private static JsonObject Responses(ApiDescription? description, JsonObject schemas)
+    {
         var responses = new JsonObject();
         foreach (var response in description?.SupportedResponseTypes ?? [])
         {
@@ -114,8 +128,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
             ["description"] = "A problem (RFC 9457) with a stable `code`.",
             ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = ProblemSchema() } },
         };
-        result["responses"] = responses;
-        return result;
+        return responses;
     }
 
     private static JsonNode SchemaRef(Type type, JsonObject schemas)
