@@ -118,22 +118,30 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
 
     /// <summary>
     /// Writes one chunk of a bulk create. With a key, a chunk that is already there was written by an earlier call with the
-    /// key (a chunk is one transaction: all of it or none): what is stored is returned.
+    /// key (a chunk is one transaction: all of it or none), and what is stored is returned. Without one, a chunk that lost
+    /// (a generated id taken) is written again under new ids.
     /// </summary>
     private async Task<IReadOnlyList<TaskView>> WriteChunkAsync(string swarmId, Caller caller, IReadOnlyList<(string Id, TaskPlan Plan)> chunk, bool keyed, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var tasks = chunk.Select(c => TaskInput.NewRow(swarmId, c.Id, c.Plan, caller.Actor, now, 0, null)).ToList();
-        var outcome = await store.CommitAsync(swarmId, [], cancellationToken, [.. tasks.SelectMany(t => NewTaskActions(t, caller.Actor))],
-            addsClaimable: true).ConfigureAwait(false);
-        if (outcome == TaskCommit.Committed)
+        var attempt = 0;
+        return await OptimisticRetry.RunAsync<IReadOnlyList<TaskView>>(async ct =>
         {
-            return tasks.Select(t => t.ToView()).ToList();
-        }
-        var stored = await store.FindAllAsync(swarmId, tasks.Select(t => t.TaskId), cancellationToken).ConfigureAwait(false);
-        return keyed && stored.All(s => s is not null)
-            ? stored.Select(s => s!.ToView()).ToList()
-            : throw new ProblemException(ProblemCatalog.Contention, "A bulk create collided with another write; retry it with an idempotency key to finish it safely.");
+            var ids = attempt++ == 0 || keyed ? chunk.Select(c => c.Id).ToList() : chunk.Select(_ => Ids.NewSortable("task", now)).ToList();
+            var tasks = chunk.Select((c, i) => TaskInput.NewRow(swarmId, ids[i], c.Plan, caller.Actor, now, 0, null)).ToList();
+            var outcome = await store.CommitAsync(swarmId, [], ct, [.. tasks.SelectMany(t => NewTaskActions(t, caller.Actor))], addsClaimable: true).ConfigureAwait(false);
+            if (outcome == TaskCommit.Committed)
+            {
+                return tasks.Select(t => t.ToView()).ToList();
+            }
+            if (!keyed)
+            {
+                return null;
+            }
+            var stored = await store.FindAllAsync(swarmId, ids, ct).ConfigureAwait(false);
+            return stored.All(s => s is not null) ? stored.Select(s => s!.ToView()).ToList()
+                : throw new ProblemException(ProblemCatalog.AlreadyExists, "This idempotency key was used before, and some of the tasks it created have been deleted since.");
+        }, "the bulk create", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The new task's row, its ready row when claimable, and <c>task.created</c>.</summary>

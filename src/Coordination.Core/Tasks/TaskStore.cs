@@ -143,14 +143,16 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
             ? TaskRows.KeyFrom(entity, key)
             : null;
 
-    /// <summary>Claims an idempotency key for <paramref name="row"/>'s tasks; the row stored first when the key was taken before.</summary>
-    public async Task<TaskKeyRow> ClaimKeyAsync(TaskKeyRow row, CancellationToken cancellationToken)
-    {
-        var added = await table.AddEntityAsync(TaskRows.ToEntity(row), cancellationToken).ConfigureAwait(false);
-        return added.Succeeded ? row
-            : await FindKeyAsync(row.SwarmId, row.Key, cancellationToken).ConfigureAwait(false)
-              ?? throw new ProblemException(ProblemCatalog.Contention, $"Idempotency key '{row.Key}' is being claimed and released at once; retry.");
-    }
+    /// <summary>
+    /// Claims an idempotency key for <paramref name="row"/>'s tasks; the row stored first when the key was taken before. A key
+    /// row deleted between the failed insert and the read (its single task was deleted) is claimed again.
+    /// </summary>
+    public Task<TaskKeyRow> ClaimKeyAsync(TaskKeyRow row, CancellationToken cancellationToken) =>
+        OptimisticRetry.RunAsync(async ct =>
+        {
+            var added = await table.AddEntityAsync(TaskRows.ToEntity(row), ct).ConfigureAwait(false);
+            return added.Succeeded ? row : await FindKeyAsync(row.SwarmId, row.Key, ct).ConfigureAwait(false);
+        }, $"idempotency key '{row.Key}'", cancellationToken);
 
     /// <summary>Removes a lease row left behind by a lease that already ended, if it is still as read.</summary>
     public async Task RemoveLeftoverAsync(LeaseRow lease, CancellationToken cancellationToken) =>
