@@ -131,6 +131,15 @@ public sealed class FaultProxy : IAsyncDisposable
         return this;
     }
 
+    /// <summary>Drops every planned fault not used yet: from now on each request is forwarded.</summary>
+    public void StopFaults()
+    {
+        lock (_gate)
+        {
+            _rules.Clear();
+        }
+    }
+
     /// <summary>The exchanges whose method is <paramref name="method"/>.</summary>
     public IReadOnlyList<ProxiedExchange> ExchangesFor(string method) =>
         ExchangesMatching(r => string.Equals(r.Method, method, StringComparison.OrdinalIgnoreCase));
