@@ -58,6 +58,21 @@ public sealed class QueueTests
         Assert.Equal(Convert.ToBase64String(Encoding.UTF8.GetBytes(text)), onTheWire.Body.ToString());
     }
 
+    [Theory]
+    [InlineData("test")]
+    [InlineData("wake")]
+    public async Task Raw_text_that_happens_to_be_valid_base64_is_decoded_as_functions_queue_triggers_decode_it(string raw)
+    {
+        // The hand-written client handed such text over as sent; the SDK, like the Functions host, decodes it. The
+        // dispatch trigger then finds no wake-up in it and drops it; text that is not base64 goes to the poison queue.
+        await using var test = await TestQueue.CreateAsync();
+        await TestQueue.Verbatim(test.Name).SendMessageAsync(raw);
+
+        var received = Assert.Single(await test.Queue.ReceiveAsync(1, Hidden));
+
+        Assert.Equal(Convert.FromBase64String(raw), received.Body.ToArray());
+    }
+
     [Fact]
     public async Task Receive_returns_at_most_the_requested_number_of_messages()
     {

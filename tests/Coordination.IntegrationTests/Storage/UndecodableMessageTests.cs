@@ -13,7 +13,7 @@ public sealed class UndecodableMessageTests
     [Fact]
     public async Task A_message_that_is_not_base64_moves_verbatim_to_the_poison_queue_and_the_trigger_poller_handles_the_next_one()
     {
-        const string raw = "not base64! {\"swarmId\":\"s-1\"}";
+        const string raw = "not base64! <a href=\"x\">&amp; {\"swarmId\":\"s-1\"}";
         await using var app = await RunningApp.StartAsync();
         var wake = app.Services.GetRequiredService<CoordinationStorage>().WakeQueue;
         var onTheWire = TestQueue.Verbatim(wake.Name);
