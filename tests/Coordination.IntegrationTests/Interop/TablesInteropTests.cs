@@ -13,7 +13,7 @@ namespace Coordination.IntegrationTests.Interop;
 /// Azurite table: every property type round-trips both ways with its type intact, ETags are interchangeable,
 /// and keys with non-ASCII and codec-escaped characters address the same rows. Each test uses its own table.
 /// </summary>
-public sealed class TablesInteropTests
+public sealed class TablesInteropTests : IAsyncLifetime
 {
     private const string Script = "tables-interop.mjs";
 
@@ -54,112 +54,104 @@ public sealed class TablesInteropTests
         ("BytesEmpty", Array.Empty<byte>()),
     ];
 
+    /// <summary>What the script writes (tests/node/tables-interop.mjs, ALL_TYPES), as our layer must read it.</summary>
+    private static readonly (string Name, object Value)[] SdkProperties =
+    [
+        ("Text", "plain ascii"),
+        ("TextUnicode", "Zürich – 東京 – ñ – 🚀"),
+        ("TextEmpty", ""),
+        ("TextLooksNumeric", "42"),
+        ("Flag", true),
+        ("FlagFalse", false),
+        ("Int32", 42),
+        ("Int32Min", int.MinValue),
+        ("Int64Small", 5L), // small, yet Int64 on the wire: must not narrow to int
+        ("Int64Big", 9007199254740993L), // beyond 2^53: must not pass through a double
+        ("Int64Min", long.MinValue),
+        ("Int64Max", long.MaxValue),
+        ("Double", 1.5),
+        ("DoubleTyped", 0.1),
+        ("DoubleWhole", 5.0), // the service returns it untagged as 5.0: must stay double, not become int
+        ("DoubleNegative", -2.5e-10),
+        ("DateJs", DateTimeOffset.Parse("2024-02-29T12:34:56.789Z", CultureInfo.InvariantCulture)),
+        ("DateTicks", Ticks),
+        ("Id", Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff")),
+        ("Bytes", new byte[] { 0, 1, 2, 253, 254, 255 }),
+        ("BytesEmpty", Array.Empty<byte>()),
+    ];
+
+    private TableStore _table = null!;
+
+    public async Task InitializeAsync() => _table = await TestEnvironment.CreateTableAsync();
+
+    public async Task DisposeAsync() => await _table.DeleteIfExistsAsync();
+
     [Fact]
     public async Task Every_type_our_layer_writes_reads_back_identically_through_the_official_js_sdk()
     {
-        var table = await TestEnvironment.CreateTableAsync();
-        try
-        {
-            var written = NewEntity(PartitionKey, RowKey);
-            var add = await table.AddEntityAsync(written);
-            Assert.Equal(StorageOutcome.Succeeded, add.Outcome);
-            // The same properties through a transaction: the $batch body serializes them separately.
-            var batchRowKey = RowKey + "-batch";
-            var batch = await table.SubmitTransactionAsync([TableActions.UpsertReplace(NewEntity(PartitionKey, batchRowKey))]);
-            Assert.True(batch.Succeeded);
+        var add = await _table.AddEntityAsync(NewEntity(PartitionKey, RowKey));
+        Assert.Equal(StorageOutcome.Succeeded, add.Outcome);
+        // The same properties through a transaction: the $batch body serializes them separately.
+        var batchRowKey = RowKey + "-batch";
+        var batch = await _table.SubmitTransactionAsync([TableActions.UpsertReplace(NewEntity(PartitionKey, batchRowKey))]);
+        Assert.True(batch.Succeeded);
 
-            var seen = await SdkReadAsync(table.Name, (PartitionKey, RowKey), (PartitionKey, batchRowKey), (PartitionKey, "absent"));
+        var seen = await SdkReadAsync(_table.Name, (PartitionKey, RowKey), (PartitionKey, batchRowKey), (PartitionKey, "absent"));
 
-            Assert.Equal(3, seen.GetArrayLength());
-            Assert.Equal(JsonValueKind.Null, seen[2].ValueKind);
-            foreach (var (entity, rowKey, etag) in new[] { (seen[0], RowKey, add.ETag), (seen[1], batchRowKey, batch.ETags[0]) })
-            {
-                Assert.Equal(PartitionKey, entity.GetProperty("partitionKey").GetString());
-                Assert.Equal(rowKey, entity.GetProperty("rowKey").GetString());
-                Assert.Equal(["team/ä 東京 🚀", "it's #1?"], TableKeyCodec.Split(entity.GetProperty("partitionKey").GetString()!));
-                // ETags are opaque: the string our write returned is the one the SDK reads, byte for byte.
-                Assert.Equal(etag.ToString(), entity.GetProperty("etag").GetString());
-                var ours = (await table.GetEntityAsync(PartitionKey, rowKey))!;
-                var sdkTimestamp = ParseInstant(entity.GetProperty("timestamp").GetString()!);
-                Assert.Equal(ours.Timestamp, (DateTimeOffset?)sdkTimestamp);
-                AssertRecent(sdkTimestamp);
-
-                var properties = entity.GetProperty("properties");
-                Assert.Equal(OurProperties.Select(p => p.Name).Order(StringComparer.Ordinal), properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
-                foreach (var (name, value) in OurProperties)
-                {
-                    AssertSdkSees(value, properties.GetProperty(name), name);
-                }
-            }
-        }
-        finally
-        {
-            await table.DeleteIfExistsAsync();
-        }
+        Assert.Equal(3, seen.GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, seen[2].ValueKind);
+        await AssertSdkReadAsync(seen[0], RowKey, add.ETag);
+        await AssertSdkReadAsync(seen[1], batchRowKey, batch.ETags[0]);
     }
 
     [Fact]
     public async Task Every_type_the_official_js_sdk_writes_reads_back_through_our_layer_with_the_exact_clr_type_and_value()
     {
-        var table = await TestEnvironment.CreateTableAsync();
-        try
+        var written = await RunScriptAsync(_table.Name, "write", PartitionKey, RowKey);
+        var specialsRowKey = RowKey + "-specials";
+        Assert.Equal([RowKey, specialsRowKey], written.EnumerateArray().Select(e => e.GetProperty("rowKey").GetString()));
+
+        var all = (await _table.GetEntityAsync(PartitionKey, RowKey))!;
+        AssertExactly(SdkProperties, all);
+        AssertExactly(
+            [("NotANumber", double.NaN), ("PositiveInfinity", double.PositiveInfinity), ("NegativeInfinity", double.NegativeInfinity)],
+            (await _table.GetEntityAsync(PartitionKey, specialsRowKey))!);
+
+        // The ETag the SDK got on write is the row's, and our conditional writes accept it verbatim.
+        var sdkETag = new ETag(written[0].GetProperty("etag").GetString()!);
+        Assert.Equal(sdkETag, all.ETag);
+        AssertRecent(all.Timestamp);
+        var update = await _table.UpdateEntityAsync(new TableEntity(PartitionKey, RowKey) { ["Text"] = "changed by .NET" }, sdkETag);
+        Assert.Equal(StorageOutcome.Succeeded, update.Outcome);
+        Assert.NotEqual(sdkETag, update.ETag);
+        var stale = await _table.UpdateEntityAsync(new TableEntity(PartitionKey, RowKey) { ["Text"] = "stale" }, sdkETag);
+        Assert.Equal(StorageOutcome.PreconditionFailed, stale.Outcome);
+
+        // A range query over the escaped partition finds both rows, and their keys decode to the user's text.
+        var rows = await _table.QueryAsync(TableFilter.Partition(PartitionKey)).ToListAsync();
+        Assert.Equal([RowKey, specialsRowKey], rows.Select(r => r.RowKey));
+        Assert.Equal("agent 100% + co|x\\y!", TableKeyCodec.Decode(rows[0].RowKey));
+        Assert.Equal(update.ETag, rows[0].ETag);
+    }
+
+    /// <summary>What the SDK read for a row we wrote: the same keys, our ETag verbatim, the service's timestamp, every property.</summary>
+    private async Task AssertSdkReadAsync(JsonElement entity, string rowKey, ETag etag)
+    {
+        Assert.Equal(PartitionKey, entity.GetProperty("partitionKey").GetString());
+        Assert.Equal(rowKey, entity.GetProperty("rowKey").GetString());
+        Assert.Equal(["team/ä 東京 🚀", "it's #1?"], TableKeyCodec.Split(entity.GetProperty("partitionKey").GetString()!));
+        // ETags are opaque: the string our write returned is the one the SDK reads, byte for byte.
+        Assert.Equal(etag.ToString(), entity.GetProperty("etag").GetString());
+        var ours = (await _table.GetEntityAsync(PartitionKey, rowKey))!;
+        var sdkTimestamp = ParseInstant(entity.GetProperty("timestamp").GetString()!);
+        Assert.Equal(ours.Timestamp, (DateTimeOffset?)sdkTimestamp);
+        AssertRecent(sdkTimestamp);
+
+        var properties = entity.GetProperty("properties");
+        Assert.Equal(OurProperties.Select(p => p.Name).Order(StringComparer.Ordinal), properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        foreach (var (name, value) in OurProperties)
         {
-            var written = await RunScriptAsync(table.Name, "write", PartitionKey, RowKey);
-            var specialsRowKey = RowKey + "-specials";
-            Assert.Equal([RowKey, specialsRowKey], written.EnumerateArray().Select(e => e.GetProperty("rowKey").GetString()));
-
-            var all = (await table.GetEntityAsync(PartitionKey, RowKey))!;
-            Assert.NotNull(all);
-            var expected = new (string Name, object Value)[]
-            {
-                ("Text", "plain ascii"),
-                ("TextUnicode", "Zürich – 東京 – ñ – 🚀"),
-                ("TextEmpty", ""),
-                ("TextLooksNumeric", "42"),
-                ("Flag", true),
-                ("FlagFalse", false),
-                ("Int32", 42),
-                ("Int32Min", int.MinValue),
-                ("Int64Small", 5L), // small, yet Int64 on the wire: must not narrow to int
-                ("Int64Big", 9007199254740993L), // beyond 2^53: must not pass through a double
-                ("Int64Min", long.MinValue),
-                ("Int64Max", long.MaxValue),
-                ("Double", 1.5),
-                ("DoubleTyped", 0.1),
-                ("DoubleWhole", 5.0), // the service returns it untagged as 5.0: must stay double, not become int
-                ("DoubleNegative", -2.5e-10),
-                ("DateJs", DateTimeOffset.Parse("2024-02-29T12:34:56.789Z", CultureInfo.InvariantCulture)),
-                ("DateTicks", Ticks),
-                ("Id", Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff")),
-                ("Bytes", new byte[] { 0, 1, 2, 253, 254, 255 }),
-                ("BytesEmpty", Array.Empty<byte>()),
-            };
-            AssertExactly(expected, all);
-
-            var specials = (await table.GetEntityAsync(PartitionKey, specialsRowKey))!;
-            AssertExactly(
-                [("NotANumber", double.NaN), ("PositiveInfinity", double.PositiveInfinity), ("NegativeInfinity", double.NegativeInfinity)],
-                specials);
-
-            // The ETag the SDK got on write is the row's, and our conditional writes accept it verbatim.
-            var sdkETag = new ETag(written[0].GetProperty("etag").GetString()!);
-            Assert.Equal(sdkETag, all.ETag);
-            AssertRecent(all.Timestamp);
-            var update = await table.UpdateEntityAsync(new TableEntity(PartitionKey, RowKey) { ["Text"] = "changed by .NET" }, sdkETag);
-            Assert.Equal(StorageOutcome.Succeeded, update.Outcome);
-            Assert.NotEqual(sdkETag, update.ETag);
-            var stale = await table.UpdateEntityAsync(new TableEntity(PartitionKey, RowKey) { ["Text"] = "stale" }, sdkETag);
-            Assert.Equal(StorageOutcome.PreconditionFailed, stale.Outcome);
-
-            // A range query over the escaped partition finds both rows, and their keys decode to the user's text.
-            var rows = await table.QueryAsync(TableFilter.Partition(PartitionKey)).ToListAsync();
-            Assert.Equal([RowKey, specialsRowKey], rows.Select(r => r.RowKey));
-            Assert.Equal("agent 100% + co|x\\y!", TableKeyCodec.Decode(rows[0].RowKey));
-            Assert.Equal(update.ETag, rows[0].ETag);
-        }
-        finally
-        {
-            await table.DeleteIfExistsAsync();
+            AssertSdkSees(value, properties.GetProperty(name), name);
         }
     }
 
