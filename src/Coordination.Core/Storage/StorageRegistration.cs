@@ -7,6 +7,8 @@ using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Coordination.Core.Storage;
 
@@ -42,16 +44,24 @@ public static class StorageRegistration
                     : new TableServiceClient(settings.TableServiceUri ?? throw NotConfigured(), sp.GetRequiredService<TokenCredential>(), options));
             clients.AddClient<QueueServiceClient, QueueClientOptions>((options, sp) =>
                 {
-                    // Functions queue triggers read base64 message text.
+                    // A client takes the options as they are when it is built: the verbatim one (for poison copies) has
+                    // no encoding and no decoding handler; the app's reads and writes base64, as Functions queue triggers do.
+                    options.MessageEncoding = QueueMessageEncoding.None;
+                    var verbatim = QueueService(options, sp);
                     options.MessageEncoding = QueueMessageEncoding.Base64;
-                    return settings.StorageConnectionString is { } connection ? Parsed(() => new QueueServiceClient(connection, options))
-                        : new QueueServiceClient(settings.QueueServiceUri ?? throw NotConfigured(), sp.GetRequiredService<TokenCredential>(), options);
+                    var logger = sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(UndecodableMessages)) ?? NullLogger.Instance;
+                    UndecodableMessages.MoveToPoison(options, verbatim, logger);
+                    return QueueService(options, sp);
                 })
                 .WithVersion(QueueServiceVersion);
             clients.ConfigureDefaults(options => StorageClientDefaults.Apply(options, counter));
         });
         services.AddSingleton(sp => new CoordinationStorage(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<QueueServiceClient>(), settings));
         return services;
+
+        QueueServiceClient QueueService(QueueClientOptions options, IServiceProvider sp) =>
+            settings.StorageConnectionString is { } connection ? Parsed(() => new QueueServiceClient(connection, options))
+                : new QueueServiceClient(settings.QueueServiceUri ?? throw NotConfigured(), sp.GetRequiredService<TokenCredential>(), options);
     }
 
     /// <summary>A client from the connection string, or an error that names the setting (never echoing the string: it holds the key).</summary>

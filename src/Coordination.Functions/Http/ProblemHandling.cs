@@ -61,11 +61,12 @@ public static partial class ProblemHandling
         {
             logger.LogError(exception, "Request {Method} {Path} failed with {Code}", context.Request.Method, context.Request.Path, type.Code);
         }
+        // Clear() drops the headers too: Retry-After goes on the cleared response.
+        context.Response.Clear();
         if (exception is StorageThrottledException throttled)
         {
             context.Response.Headers.RetryAfter = ((int)Math.Ceiling(throttled.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        context.Response.Clear();
         await Problems.Result(type, detail, context, extensions).ExecuteAsync(context);
     }
 

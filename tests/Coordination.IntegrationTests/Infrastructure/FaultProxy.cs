@@ -6,30 +6,6 @@ using System.Text.Json;
 
 namespace Coordination.IntegrationTests.Infrastructure;
 
-/// <summary>What the proxy does with one request.</summary>
-public enum FaultAction
-{
-    /// <summary>Forward to the upstream and relay its response.</summary>
-    Forward,
-
-    /// <summary>Answer 503 Server Busy itself; the request never reaches the upstream.</summary>
-    ServerBusy,
-
-    /// <summary>Close the connection after reading the request; the request never reaches the upstream.</summary>
-    DropBeforeForwarding,
-
-    /// <summary>Forward, read the upstream's whole response, then close without relaying it: applied, but the client sees a dropped connection.</summary>
-    DropAfterForwarding,
-}
-
-/// <summary>One request as the proxy saw it.</summary>
-/// <param name="Method">The HTTP method, e.g. MERGE.</param>
-/// <param name="Target">The request target (path and query) as sent.</param>
-public sealed record ProxiedRequest(string Method, string Target);
-
-/// <summary>One request that passed through, what the proxy did, and what the upstream answered (null when it was not forwarded).</summary>
-public sealed record ProxiedExchange(int Sequence, string Method, string Target, FaultAction Action, int? UpstreamStatus);
-
 /// <summary>
 /// A loopback HTTP/1.1 proxy in front of Azurite that injects faults by plan. It parses each request
 /// (request line, headers, Content-Length body: the storage clients never chunk), then answers, drops or
@@ -64,6 +40,13 @@ public sealed class FaultProxy : IAsyncDisposable
 
     /// <summary>The upstream endpoint with the proxy's port: point a storage connection at it.</summary>
     public Uri Endpoint { get; }
+
+    /// <summary>
+    /// The Retry-After (whole seconds) the proxy's 503s carry; null for none. With it they also carry
+    /// <c>x-ms-retry-after-ms: 10</c>, which Azure.Core's retry policy reads before Retry-After to pace its own
+    /// retries, so a test of a long Retry-After does not wait it out once per retry.
+    /// </summary>
+    public int? RetryAfterSeconds { get; set; }
 
     /// <summary>Every request seen so far, in arrival order.</summary>
     public IReadOnlyList<ProxiedExchange> Exchanges
@@ -122,6 +105,15 @@ public sealed class FaultProxy : IAsyncDisposable
             Plan(action, 1, when);
         }
         return this;
+    }
+
+    /// <summary>Drops every planned fault not used yet: from now on each request is forwarded.</summary>
+    public void StopFaults()
+    {
+        lock (_gate)
+        {
+            _rules.Clear();
+        }
     }
 
     /// <summary>The exchanges whose method is <paramref name="method"/>.</summary>
@@ -248,7 +240,7 @@ public sealed class FaultProxy : IAsyncDisposable
             case FaultAction.ServerBusy:
                 Record(request, action, null);
                 var json = message.Header("Accept")?.Contains("json", StringComparison.OrdinalIgnoreCase) == true;
-                await Http1.WriteAsync(stream, ServerBusyResponse(json), token);
+                await Http1.WriteAsync(stream, ServerBusyResponse(json, RetryAfterSeconds), token);
                 break;
             case FaultAction.DropBeforeForwarding:
                 Record(request, action, null);
@@ -299,13 +291,16 @@ public sealed class FaultProxy : IAsyncDisposable
     private static int Status(Http1Message response) => int.Parse(response.StartLine[1], CultureInfo.InvariantCulture);
 
     /// <summary>A 503 as the service sends it: an odata error for Table clients (they ask for JSON), XML for Queue clients.</summary>
-    private static byte[] ServerBusyResponse(bool json)
+    private static byte[] ServerBusyResponse(bool json, int? retryAfterSeconds)
     {
         const string message = "The server is busy (injected by the fault proxy).";
         var (body, contentType) = json
             ? (JsonSerializer.Serialize(new Dictionary<string, object> { ["odata.error"] = new { code = "ServerBusy", message = new { lang = "en-US", value = message } } }), "application/json;odata=minimalmetadata")
             : ($"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>{message}</Message></Error>", "application/xml");
-        return Http1.Response(503, "Server Busy", body, ("x-ms-error-code", "ServerBusy"), ("Content-Type", contentType));
+        (string, string)[] headers = [("x-ms-error-code", "ServerBusy"), ("Content-Type", contentType)];
+        return Http1.Response(503, "Server Busy", body, retryAfterSeconds is { } seconds
+            ? [.. headers, ("Retry-After", seconds.ToString(CultureInfo.InvariantCulture)), ("x-ms-retry-after-ms", "10")]
+            : headers);
     }
 
     /// <summary>Resets the connection (RST, no response bytes), the way a dying front end or load balancer drops it.</summary>
