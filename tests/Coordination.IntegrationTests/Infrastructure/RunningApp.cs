@@ -44,10 +44,10 @@ public sealed class RunningApp : IAsyncDisposable
     /// <summary>A client pointed at the app, without credentials.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>A client that sends <paramref name="bearer"/> (a tenant key or agent token) on every request.</summary>
-    public HttpClient ClientFor(string bearer)
+    /// <summary>A client that sends <paramref name="bearer"/> (a tenant key or agent token) on every request (60 s timeout unless given).</summary>
+    public HttpClient ClientFor(string bearer, TimeSpan? timeout = null)
     {
-        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
         return client;
     }

@@ -25,7 +25,8 @@ public sealed class LockMutualExclusionTests
 
         await Task.WhenAll(tokens.Select(async token =>
         {
-            using var client = app.ClientFor(token);
+            // Longer than the lock wait it asks for (120 s): on a loaded machine a waiter can really wait that long.
+            using var client = app.ClientFor(token, TimeSpan.FromSeconds(150));
             var prefix = $"api/swarms/{swarm.SwarmId}/";
             for (var round = 0; round < Rounds; round++)
             {
