@@ -77,13 +77,7 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
     /// </summary>
     public async Task<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken)
     {
-        var swarms = 0;
-        var transitions = 0;
-        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerSweep, cancellationToken).ConfigureAwait(false))
-        {
-            swarms++;
-            transitions += await SweepSwarmAsync(swarmId, cancellationToken).ConfigureAwait(false);
-        }
+        var (swarms, transitions) = await directory.SweepAsync(MaxSwarmsPerSweep, SweepSwarmAsync, cancellationToken).ConfigureAwait(false);
         return [$"presence: {swarms} swarms swept, {transitions} transitions logged"];
     }
 

@@ -77,6 +77,21 @@ public sealed class SwarmDirectory(TableStore table, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// A timer's sweep: runs <paramref name="perSwarm"/> over the live swarms, one after another, at most
+    /// <paramref name="maxSwarms"/> of them; returns how many were visited and the sum of what each run returned.
+    /// </summary>
+    public async Task<(int Swarms, int Total)> SweepAsync(int maxSwarms, Func<string, CancellationToken, Task<int>> perSwarm, CancellationToken cancellationToken)
+    {
+        var (swarms, total) = (0, 0);
+        await foreach (var swarmId in ListSwarmIdsAsync(maxSwarms, cancellationToken).ConfigureAwait(false))
+        {
+            swarms++;
+            total += await perSwarm(swarmId, cancellationToken).ConfigureAwait(false);
+        }
+        return (swarms, total);
+    }
+
     /// <summary>Forgets what is cached about the swarm (and one member of it).</summary>
     public void Invalidate(string swarmId, string? agentId = null)
     {

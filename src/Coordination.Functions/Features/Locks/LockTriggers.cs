@@ -26,13 +26,7 @@ public sealed class SweepLocksTrigger(SwarmDirectory directory, LockCleanup lock
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
     {
-        var swarms = 0;
-        var freed = 0;
-        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
-        {
-            swarms++;
-            freed += await locks.SweepExpiredAsync(swarmId, MaxLocksPerSwarm, cancellationToken);
-        }
+        var (swarms, freed) = await directory.SweepAsync(MaxSwarmsPerRun, (swarmId, ct) => locks.SweepExpiredAsync(swarmId, MaxLocksPerSwarm, ct), cancellationToken);
         return [$"sweep-locks: {swarms} swarms, {freed} expired locks freed"];
     }
 }

@@ -26,13 +26,7 @@ public sealed class ApplyRetentionTrigger(SwarmDirectory directory, MessageReten
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
     {
-        var swarms = 0;
-        var purged = 0;
-        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
-        {
-            swarms++;
-            purged += await retention.PurgeExpiredAsync(swarmId, MaxMessagesPerSwarm, cancellationToken);
-        }
+        var (swarms, purged) = await directory.SweepAsync(MaxSwarmsPerRun, (swarmId, ct) => retention.PurgeExpiredAsync(swarmId, MaxMessagesPerSwarm, ct), cancellationToken);
         return [$"retention: {swarms} swarms checked, {purged} expired messages purged"];
     }
 }

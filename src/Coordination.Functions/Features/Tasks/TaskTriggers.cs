@@ -26,13 +26,7 @@ public sealed class SweepTaskLeasesTrigger(SwarmDirectory directory, TaskLeases 
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> RunAsync(TriggerInvocation invocation, CancellationToken cancellationToken)
     {
-        var swarms = 0;
-        var expired = 0;
-        await foreach (var swarmId in directory.ListSwarmIdsAsync(MaxSwarmsPerRun, cancellationToken))
-        {
-            swarms++;
-            expired += await leases.ExpireAsync(swarmId, MaxLeasesPerSwarm, cancellationToken);
-        }
+        var (swarms, expired) = await directory.SweepAsync(MaxSwarmsPerRun, (swarmId, ct) => leases.ExpireAsync(swarmId, MaxLeasesPerSwarm, ct), cancellationToken);
         return [$"sweep-task-leases: {swarms} swarms, {expired} expired task leases ended"];
     }
 }
