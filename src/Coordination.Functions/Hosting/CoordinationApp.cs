@@ -40,8 +40,10 @@ public static class CoordinationApp
         var hostEnvironment = FunctionsHostEnvironment.From(builder.Configuration);
         ConfigureKestrel(builder, settings, hostEnvironment);
 
-        // One line per request is noise at our request rates; warnings and our own logs stay.
+        // One line per request (ASP.NET Core) or per storage attempt (the Azure SDK's event source, forwarded by
+        // AddAzureClients) is noise at our request rates; warnings and our own logs stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Azure", LogLevel.Warning);
 
         AddServices(builder, settings, hostEnvironment);
         configureServices?.Invoke(builder.Services);
