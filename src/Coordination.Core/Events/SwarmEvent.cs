@@ -88,5 +88,6 @@ public static class EventJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+        Converters = { new Common.UtcTimeConverter() },
     };
 }

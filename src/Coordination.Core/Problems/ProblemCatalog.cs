@@ -57,6 +57,9 @@ public static class ProblemCatalog
     /// <summary>The body exceeds the configured limit.</summary>
     public static readonly ProblemType PayloadTooLarge = new("payload_too_large", 413, "The request body is too large");
 
+    /// <summary>The URL (path and query) is longer than the API takes.</summary>
+    public static readonly ProblemType UriTooLong = new("uri_too_long", 414, "The request URL is too long");
+
     /// <summary>The body is not JSON.</summary>
     public static readonly ProblemType UnsupportedMediaType = new("unsupported_media_type", 415, "The request body must be application/json");
 
@@ -94,7 +97,7 @@ public static class ProblemCatalog
     public static IReadOnlyList<ProblemType> All { get; } =
     [
         MalformedJson, ValidationFailed, KeyTooLong, Unauthorized, ForbiddenRole, NotHolder, NotRecipient, NotOwner, NotFound, MethodNotAllowed,
-        LeaseLost, InvalidTransition, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UnsupportedMediaType, QuotaExceeded, RateLimited,
+        LeaseLost, InvalidTransition, VersionConflict, Contention, AlreadyExists, LastCoordinator, SwarmArchived, PayloadTooLarge, UriTooLong, UnsupportedMediaType, QuotaExceeded, RateLimited,
         StorageThrottled, StorageUnavailable, StorageRejected, InternalError,
     ];
 }

@@ -183,6 +183,8 @@ public static class CoordinationApp
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+            // Above ProblemHandling.MaxUrlLength, so an over-long URL gets a problem body rather than Kestrel's bare 414.
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
             kestrel.AddServerHeader = false;
         });
         if (host.CustomHandlerPort is { } port)

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using Coordination.Core.Common;
 
 namespace Coordination.Functions.Http;
 
-/// <summary>The JSON contract of the API: camelCase, enums as strings, unknown members refused, nullability respected.</summary>
+/// <summary>The JSON contract of the API: camelCase, enums as strings, numbers as numbers, times in UTC with <c>Z</c>, unknown members refused, nullability respected.</summary>
 public static partial class JsonDefaults
 {
     /// <summary>Options for code outside the ASP.NET pipeline (manifest, tests) that must match the API's.</summary>
@@ -20,7 +21,10 @@ public static partial class JsonDefaults
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
         options.AllowTrailingCommas = false;
+        // Numbers are JSON numbers: the web defaults would also read "3" for 3, for some fields and not others.
+        options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new UtcTimeConverter());
         return options;
     }
 
@@ -56,6 +60,11 @@ public static partial class JsonDefaults
     /// </summary>
     private static string ExpectedType(JsonException exception)
     {
+        // A primitive named by the outer message is the most precise ("System.Int32" where the reader only says "number").
+        if (ConvertedTo().Match(exception.Message) is { Success: true } primitive && primitive.Groups[1].Value.StartsWith("System.", StringComparison.Ordinal))
+        {
+            return primitive.Groups[1].Value;
+        }
         if (exception.InnerException?.Message is { } inner)
         {
             foreach (var pattern in (ReadOnlySpan<Regex>)[InnerOutOfBounds(), InnerFormat(), InnerTokenAs()])
@@ -81,7 +90,7 @@ public static partial class JsonDefaults
     [GeneratedRegex(@"could not be converted to (\S+?)\.(?: |$)")]
     private static partial Regex ConvertedTo();
 
-    private static string FriendlyType(string clrName) => clrName switch
+    internal static string FriendlyType(string clrName) => clrName switch
     {
         var n when n.EndsWith("Int16", StringComparison.Ordinal) || n.EndsWith("Int32", StringComparison.Ordinal) || n.EndsWith("Int64", StringComparison.Ordinal) => "an integer",
         var n when n.EndsWith("Double", StringComparison.Ordinal) || n.EndsWith("Single", StringComparison.Ordinal) || n.EndsWith("Decimal", StringComparison.Ordinal) || n == "number" => "a number",

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Coordination.Core.Configuration;
 using Coordination.Core.Problems;
 using Coordination.Storage;
 using Coordination.Storage.Tables;
@@ -21,11 +22,23 @@ public static partial class ProblemHandling
         return services;
     }
 
+    /// <summary>
+    /// Longest path and query the API takes, in characters. Kestrel's own request-line limit is raised above it (64 KiB), so
+    /// a longer URL reaches this check and gets a problem body instead of Kestrel's bare 414.
+    /// </summary>
+    public const int MaxUrlLength = 8192;
+
     /// <summary>Adds the exception mapping and the problem bodies for unmatched routes and methods.</summary>
     public static WebApplication UseProblemHandling(this WebApplication app)
     {
         app.Use(async (context, next) =>
         {
+            if (context.Request.Path.Value?.Length + context.Request.QueryString.Value?.Length > MaxUrlLength)
+            {
+                await Problems.Result(ProblemCatalog.UriTooLong, $"The URL is {context.Request.Path.Value!.Length + context.Request.QueryString.Value!.Length} characters; the limit is {MaxUrlLength}.",
+                    context, new Dictionary<string, object?> { ["limit"] = MaxUrlLength }).ExecuteAsync(context);
+                return;
+            }
             if (context.Request.HasJsonContentType())
             {
                 // Kept so a contract error can be told apart from a syntax error later in the body (see SyntaxErrorAsync).
@@ -51,11 +64,12 @@ public static partial class ProblemHandling
     /// <summary>Answers a failed request with the problem its exception maps to (logged when it is a server fault).</summary>
     private static async Task AnswerAsync(HttpContext context, Exception exception, ILogger logger)
     {
-        var (type, detail, extensions) = Map(exception);
+        var bodyType = context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        var (type, detail, extensions) = exception is BadHttpRequestException { StatusCode: 413 or 415 } body ? StatusProblem(context, body.StatusCode)!.Value : Map(exception, bodyType);
         if (type == ProblemCatalog.ValidationFailed && exception is BadHttpRequestException { InnerException: JsonException }
             && await SyntaxErrorAsync(context.Request) is { } syntax)
         {
-            (type, detail, extensions) = JsonProblem(syntax);
+            (type, detail, extensions) = JsonProblem(syntax, bodyType);
         }
         if (type.Status >= 500)
         {
@@ -73,31 +87,42 @@ public static partial class ProblemHandling
     /// <summary>A problem body for what the framework answers by status alone (no route, wrong method, body limits).</summary>
     private static async Task StatusProblemAsync(HttpContext context)
     {
-        var type = context.Response.StatusCode switch
+        if (StatusProblem(context, context.Response.StatusCode) is { } problem)
         {
-            404 => ProblemCatalog.NotFound,
-            405 => ProblemCatalog.MethodNotAllowed,
-            413 => ProblemCatalog.PayloadTooLarge,
-            415 => ProblemCatalog.UnsupportedMediaType,
-            _ => null,
-        };
-        if (type is not null)
-        {
-            var detail = type == ProblemCatalog.NotFound
-                ? $"No endpoint matches {context.Request.Method} {context.Request.Path}."
-                : $"{context.Request.Method} is not supported on {context.Request.Path}.";
-            await Problems.Result(type, detail, context).ExecuteAsync(context);
+            await Problems.Result(problem.Type, problem.Detail, context, problem.Extensions).ExecuteAsync(context);
         }
     }
 
-    internal static (ProblemType Type, string Detail, IReadOnlyDictionary<string, object?>? Extensions) Map(Exception exception) => exception switch
+    /// <summary>What a bare status means for this request, with the real reason: the route, the method, the size limit, the content type.</summary>
+    private static (ProblemType Type, string Detail, IReadOnlyDictionary<string, object?>? Extensions)? StatusProblem(HttpContext context, int status)
+    {
+        var request = context.Request;
+        switch (status)
+        {
+            case 404:
+                return (ProblemCatalog.NotFound, $"No endpoint matches {request.Method} {request.Path}.", null);
+            case 405:
+                return (ProblemCatalog.MethodNotAllowed, $"{request.Method} is not supported on {request.Path}.", null);
+            case 413:
+                var limit = context.RequestServices.GetRequiredService<CoordinationSettings>().MaxRequestBodyBytes;
+                var sent = request.ContentLength is { } length ? $"is {length} bytes" : "is larger than that";
+                return (ProblemCatalog.PayloadTooLarge, $"The request body {sent}; the limit is {limit} bytes.", new Dictionary<string, object?> { ["limit"] = limit });
+            case 415:
+                var contentType = string.IsNullOrEmpty(request.ContentType) ? "no Content-Type" : $"Content-Type '{request.ContentType}'";
+                return (ProblemCatalog.UnsupportedMediaType, $"The request body must be JSON (Content-Type: application/json); this request sent {contentType}.", null);
+            default:
+                return null;
+        }
+    }
+
+    internal static (ProblemType Type, string Detail, IReadOnlyDictionary<string, object?>? Extensions) Map(Exception exception, Type? bodyType = null) => exception switch
     {
         ProblemException p => (p.Type, p.Message, p.Extensions),
-        BadHttpRequestException { StatusCode: 413 } => (ProblemCatalog.PayloadTooLarge, "The request body exceeds the configured limit.", null),
-        BadHttpRequestException { StatusCode: 415 } b => (ProblemCatalog.UnsupportedMediaType, b.Message, null),
-        BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json),
+        BadHttpRequestException { StatusCode: 413 } => (ProblemCatalog.PayloadTooLarge, "The request body is larger than the limit.", null),
+        BadHttpRequestException { StatusCode: 415 } => (ProblemCatalog.UnsupportedMediaType, "The request body must be JSON (Content-Type: application/json).", null),
+        BadHttpRequestException { InnerException: JsonException json } => JsonProblem(json, bodyType),
         BadHttpRequestException b => (ProblemCatalog.ValidationFailed, DescribeBindingFailure(b.Message), null),
-        JsonException json => JsonProblem(json),
+        JsonException json => JsonProblem(json, bodyType),
         TableKeyTooLongException key => (ProblemCatalog.KeyTooLong, key.Message, null),
         StorageThrottledException => (ProblemCatalog.StorageThrottled, "Storage is throttling requests; retry after the indicated delay.", null),
         StorageUnavailableException => (ProblemCatalog.StorageUnavailable, "Storage could not be reached, or kept failing, after retries.", null),
@@ -171,17 +196,20 @@ public static partial class ProblemHandling
     }
 
     /// <summary>Malformed JSON vs. well-formed JSON that does not fit the contract, with the JSON path.</summary>
-    private static (ProblemType, string, IReadOnlyDictionary<string, object?>?) JsonProblem(JsonException json)
+    private static (ProblemType, string, IReadOnlyDictionary<string, object?>?) JsonProblem(JsonException json, Type? bodyType)
     {
         var path = string.IsNullOrEmpty(json.Path) ? "$" : json.Path;
         var where = json.LineNumber is { } line ? $" (line {line + 1}, byte {json.BytePositionInLine + 1})" : string.Empty;
         // Tokenizer failures are System.Text.Json's internal JsonReaderException: wrapped by the deserializer,
-        // bare from Utf8JsonReader (SyntaxErrorAsync). Contract mismatches are neither.
+        // bare from Utf8JsonReader (SyntaxErrorAsync). Contract mismatches are neither; nesting too deep is a limit, not a typo.
         var syntax = json.GetType().Name == "JsonReaderException" || json.InnerException?.GetType().Name == "JsonReaderException";
-        var extensions = new Dictionary<string, object?> { ["path"] = path };
-        return syntax
-            ? (ProblemCatalog.MalformedJson, $"The body is not valid JSON at {path}{where}.", extensions)
-            : (ProblemCatalog.ValidationFailed, $"{JsonDefaults.Describe(json)} at {path}.", extensions);
+        if (syntax && !JsonContractErrors.IsTooDeep(json))
+        {
+            return (ProblemCatalog.MalformedJson, $"The body is not valid JSON at {path}{where}.", new Dictionary<string, object?> { ["path"] = path });
+        }
+        var error = JsonContractErrors.Describe(json, bodyType);
+        var extensions = new Dictionary<string, object?>(error.Extensions) { ["path"] = error.Path };
+        return (ProblemCatalog.ValidationFailed, $"{error.Detail} at {error.Path}.", extensions);
     }
 }
 

@@ -74,14 +74,14 @@ public sealed class BadInputTests(SwarmAppFixture fixture) : IClassFixture<Swarm
         var swarmBefore = await App.PartitionSnapshotAsync(swarm);
         (string Path, string? Bearer, string Body, string Detail)[] cases =
         [
-            ("api/swarms", RunningApp.TenantKey, """{"name":"n","owner":"me"}""", "Unknown field at $.owner"),
-            ("api/swarms", RunningApp.TenantKey, """{"name":"n","status":"archived"}""", "Unknown field at $.status"),
-            ("api/swarms", RunningApp.TenantKey, """{"goal":"no name"}""", "required"),
+            ("api/swarms", RunningApp.TenantKey, """{"name":"n","owner":"me"}""", "Unknown field 'owner'; this object takes name, goal"),
+            ("api/swarms", RunningApp.TenantKey, """{"name":"n","status":"archived"}""", "Unknown field 'status'"),
+            ("api/swarms", RunningApp.TenantKey, """{"goal":"no name"}""", "Required field 'name' missing"),
             ("api/swarms", RunningApp.TenantKey, """{"name":null}""", "$.name"),
             ("api/swarms", RunningApp.TenantKey, "[]", "$"),
-            ("api/swarms/join", null, $$"""{"joinCode":"{{swarm.JoinCode}}","role":"worker","tokenId":"mine"}""", "Unknown field at $.tokenId"),
-            ("api/swarms/join", null, $$"""{"joinCode":"{{swarm.JoinCode}}"}""", "required"),
-            ("api/swarms/join", null, """{"role":"worker"}""", "required"),
+            ("api/swarms/join", null, $$"""{"joinCode":"{{swarm.JoinCode}}","role":"worker","tokenId":"mine"}""", "Unknown field 'tokenId'"),
+            ("api/swarms/join", null, $$"""{"joinCode":"{{swarm.JoinCode}}"}""", "Required field 'role' missing"),
+            ("api/swarms/join", null, """{"role":"worker"}""", "Required field 'joinCode' missing"),
         ];
         foreach (var (path, bearer, body, detail) in cases)
         {

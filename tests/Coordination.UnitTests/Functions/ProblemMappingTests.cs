@@ -18,6 +18,10 @@ public sealed partial class ProblemMappingTests
 
     public sealed record Named(string Name);
 
+    public enum Grade { Worker, Observer, Coordinator }
+
+    public sealed record Graded(Grade Role, int? MaxAttempts = null);
+
     [Fact]
     public void A_ProblemException_keeps_its_type_detail_and_extensions()
     {
@@ -77,7 +81,7 @@ public sealed partial class ProblemMappingTests
     [Fact]
     public void A_wrong_type_is_validation_failed_with_the_path_and_a_plain_expectation()
     {
-        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Probe>("""{"a":"x"}"""));
+        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Probe>("""{"a":"x"}"""), typeof(Probe));
 
         Assert.Same(ProblemCatalog.ValidationFailed, type);
         Assert.Equal("$.a", extensions!["path"]);
@@ -103,7 +107,7 @@ public sealed partial class ProblemMappingTests
         fields[field] = value;
         var body = "{" + string.Join(",", fields.Select(f => $"\"{f.Key}\":{f.Value}")) + "}";
 
-        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Shaped>(body));
+        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Shaped>(body), typeof(Shaped));
 
         Assert.Same(ProblemCatalog.ValidationFailed, type);
         Assert.Equal("$." + field, extensions!["path"]);
@@ -123,13 +127,48 @@ public sealed partial class ProblemMappingTests
     }
 
     [Fact]
-    public void A_missing_required_field_is_validation_failed()
+    public void A_missing_required_field_is_validation_failed_naming_the_field()
     {
-        var (type, detail, _) = ProblemHandling.Map(Deserialize<Probe>("{}"));
+        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Probe>("{}"), typeof(Probe));
 
         Assert.Same(ProblemCatalog.ValidationFailed, type);
-        Assert.StartsWith("A required field is missing", detail);
+        Assert.StartsWith("Required field 'a' missing", detail);
+        Assert.Equal(["a"], Assert.IsAssignableFrom<IEnumerable<string>>(extensions!["missing"]));
         AssertNoDotNetNames(detail);
+    }
+
+    [Fact]
+    public void An_unknown_enum_value_lists_the_allowed_wire_names()
+    {
+        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Graded>("""{"role":"admin"}"""), typeof(Graded));
+
+        Assert.Same(ProblemCatalog.ValidationFailed, type);
+        Assert.Equal("$.role", extensions!["path"]);
+        Assert.Equal(["worker", "observer", "coordinator"], Assert.IsAssignableFrom<IEnumerable<string>>(extensions["allowed"]));
+        Assert.Contains("worker, observer, coordinator", detail);
+    }
+
+    [Fact]
+    public void A_number_sent_as_a_string_is_refused_naming_the_field()
+    {
+        var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Graded>("""{"role":"worker","maxAttempts":"3"}"""), typeof(Graded));
+
+        Assert.Same(ProblemCatalog.ValidationFailed, type);
+        Assert.Equal("$.maxAttempts", extensions!["path"]);
+        Assert.Contains("an integer", detail);
+    }
+
+    [Fact]
+    public void Nesting_past_the_depth_limit_names_the_limit_rather_than_calling_the_json_malformed()
+    {
+        var body = new string('[', 200) + new string(']', 200);
+        var json = Assert.ThrowsAny<JsonException>(() => JsonSerializer.Deserialize<JsonElement>(body, JsonDefaults.Options));
+
+        var (type, detail, extensions) = ProblemHandling.Map(json);
+
+        Assert.Same(ProblemCatalog.ValidationFailed, type);
+        Assert.Equal(JsonContractErrors.MaxDepth, extensions!["limit"]);
+        Assert.Contains("64", detail);
     }
 
     [Fact]
@@ -138,7 +177,7 @@ public sealed partial class ProblemMappingTests
         var (type, detail, extensions) = ProblemHandling.Map(Deserialize<Named>("""{"name":null}"""));
 
         Assert.Same(ProblemCatalog.ValidationFailed, type);
-        Assert.StartsWith("A field that must have a value is null", detail);
+        Assert.StartsWith("'name' must have a value, not null", detail);
         Assert.Equal("$.name", extensions!["path"]);
         AssertNoDotNetNames(detail);
     }
@@ -234,7 +273,7 @@ public sealed partial class ProblemMappingTests
 
     private static void AssertNoDotNetNames(string detail)
     {
-        foreach (var leak in new[] { "System.", "Int32", "Int64", "Double", "Boolean", "String", "DateTimeOffset", "Probe", "Shaped", "Named", "Coordination", "'" })
+        foreach (var leak in new[] { "System.", "Int32", "Int64", "Double", "Boolean", "String", "DateTimeOffset", "Probe", "Shaped", "Named", "Coordination" })
         {
             Assert.DoesNotContain(leak, detail);
         }

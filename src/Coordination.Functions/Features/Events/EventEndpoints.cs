@@ -16,9 +16,9 @@ public static partial class EventEndpoints
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}/events").WithTags("events");
-        group.MapPost("/", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer)
+        group.MapPost("", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer)
             .WithSummary("Appends a custom event to the swarm's log.");
-        group.MapGet("/", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
+        group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
             .WithSummary("Reads the log by type (comma-separated), sender, since (time) or after (sequence), up to limit.");
         group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member)
             .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?after=).");

@@ -13,9 +13,9 @@ public static class LockEndpoints
     public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}/locks").WithTags("locks");
-        group.MapPost("/", AcquireAsync).WithName("AcquireLock").Requires(Access.Writer)
+        group.MapPost("", AcquireAsync).WithName("AcquireLock").Requires(Access.Writer)
             .WithSummary("Acquires a resource lock with a TTL and a fencing token; with wait=true, waits up to waitTimeout. acquired=false names the holder.");
-        group.MapGet("/", ListAsync).WithName("ListLocks").Requires(Access.Member)
+        group.MapGet("", ListAsync).WithName("ListLocks").Requires(Access.Member)
             .WithSummary("Lists held locks, or the lock on one resource (?resource=).");
         group.MapPost("/{claimId}/renew", RenewAsync).WithName("RenewLock").Requires(Access.Writer)
             .WithSummary("Extends a held lock (holder only).");

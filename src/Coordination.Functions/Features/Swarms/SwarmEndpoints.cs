@@ -13,7 +13,7 @@ public static class SwarmEndpoints
     public static IEndpointRouteBuilder MapSwarmEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms").WithTags("swarms");
-        group.MapPost("/", CreateAsync).WithName("CreateSwarm").Requires(Access.Tenant)
+        group.MapPost("", CreateAsync).WithName("CreateSwarm").Requires(Access.Tenant)
             .WithSummary("Creates a swarm; returns its join code and the creator's coordinator token.");
         group.MapPost("/join", JoinAsync).WithName("JoinSwarm").Requires(Access.Anonymous)
             .WithSummary("Joins a swarm with its join code (and optionally its id) as coordinator, worker or observer.");

@@ -15,13 +15,13 @@ public static class TaskEndpoints
     public static IEndpointRouteBuilder MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}/tasks").WithTags("tasks");
-        group.MapPost("/", CreateAsync).WithName("CreateTask").Requires(Access.Writer)
+        group.MapPost("", CreateAsync).WithName("CreateTask").Requires(Access.Writer)
             .WithSummary("Creates a task (Idempotency-Key header or idempotencyKey: a repeat returns the original).");
         group.MapPost("/bulk", CreateBulkAsync).WithName("CreateTasksBulk").Requires(Access.Writer)
             .WithSummary("Creates up to 100 tasks; one invalid item creates none and is named by its index.");
         group.MapPost("/claim", ClaimAsync).WithName("ClaimTasks").Requires(Access.Writer)
             .WithSummary("Claims the next tasks by priority then age (types, assignment and dependencies honoured); wait= blocks until one is ready.");
-        group.MapGet("/", ListAsync).WithName("ListTasks").Requires(Access.Member)
+        group.MapGet("", ListAsync).WithName("ListTasks").Requires(Access.Member)
             .WithSummary("Lists tasks in creation order with filters and a cursor.");
         group.MapGet("/stats", StatsAsync).WithName("GetTaskStats").Requires(Access.Member).WithSummary("Counts tasks per state.");
         group.MapGet("/snapshot", SnapshotAsync).WithName("GetTaskSnapshot").Requires(Access.Member).WithSummary("All tasks (up to 1000) in one compact list.");
