@@ -194,8 +194,11 @@ public sealed class StateService(TableStore table, EventLog events, TenantDirect
 
     private static ProblemException NoValue(string key) => new(ProblemCatalog.NotFound, $"State key '{key}' has no value.");
 
+    // A URL cannot carry '.' or '..' as a path segment: clients and servers remove them (RFC 3986 §5.2.4), so such a
+    // key could be polled but never set, read or deleted.
     private static string ValidateKey(string? key) =>
         string.IsNullOrEmpty(key) ? throw Validation.Invalid("key", "is required.")
+        : key is "." or ".." ? throw Validation.Invalid("key", $"'{key}' cannot be a key: '.' and '..' are path navigation in a URL, removed before a request arrives.")
         : key.Length > MaxKeyLength ? throw Validation.Invalid("key", $"is {key.Length} characters; the limit is {MaxKeyLength}.")
         : key;
 

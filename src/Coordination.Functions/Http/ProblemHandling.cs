@@ -39,6 +39,13 @@ public static partial class ProblemHandling
                     context, new Dictionary<string, object?> { ["limit"] = MaxUrlLength }).ExecuteAsync(context);
                 return;
             }
+            if (DotSegment(context) is { } segment)
+            {
+                await Problems.Result(ProblemCatalog.ValidationFailed,
+                    $"The URL path has a '{segment}' segment; ids and keys cannot be '.' and '..', which URLs treat as path navigation.",
+                    context, new Dictionary<string, object?> { ["field"] = "path" }).ExecuteAsync(context);
+                return;
+            }
             if (context.Request.HasJsonContentType())
             {
                 // Kept so a contract error can be told apart from a syntax error later in the body (see SyntaxErrorAsync).
@@ -91,6 +98,21 @@ public static partial class ProblemHandling
         {
             await Problems.Result(problem.Type, problem.Detail, context, problem.Extensions).ExecuteAsync(context);
         }
+    }
+
+    /// <summary>
+    /// A <c>.</c> or <c>..</c> segment (also percent-encoded) in the path as sent. Kestrel removes them before routing,
+    /// so without this check <c>PUT …/state/..</c> would silently address another route.
+    /// </summary>
+    private static string? DotSegment(HttpContext context)
+    {
+        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget;
+        if (target is null || !target.Contains('.', StringComparison.Ordinal) && !target.Contains("%2", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var path = target.Split('?', 2)[0];
+        return path.Split('/').Select(Uri.UnescapeDataString).FirstOrDefault(s => s is "." or "..");
     }
 
     /// <summary>What a bare status means for this request, with the real reason: the route, the method, the size limit, the content type.</summary>
