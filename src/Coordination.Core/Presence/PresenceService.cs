@@ -14,7 +14,7 @@ namespace Coordination.Core.Presence;
 /// offline/online transition exactly once — the member row remembers what was last reported, and the
 /// report and the event commit together under the row's ETag.
 /// </summary>
-public sealed class PresenceService(TableStore table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock)
+public sealed class PresenceService(TableStore table, EventLog events, SwarmDirectory directory, TenantDirectory tenants, PresenceActivity activity, CoordinationSettings settings, TimeProvider clock)
 {
     /// <summary>Swarms one sweep visits at most (bounded work per timer invocation).</summary>
     public const int MaxSwarmsPerSweep = 500;
@@ -28,12 +28,14 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
         var capabilities = request.Capabilities is null ? null : Validation.Labels(request.Capabilities, "capabilities");
         var limit = tenants.Find(caller.TenantId)?.Limits.MaxPayloadBytes ?? new TenantLimits().MaxPayloadBytes;
         var metadata = request.Metadata is null ? null : Validation.Payload(request.Metadata, "metadata", limit);
-        var patch = MemberRows.HeartbeatPatch(swarmId, caller.AgentId!, status, clock.GetUtcNow(), capabilities, metadata);
+        var now = clock.GetUtcNow();
+        var patch = MemberRows.HeartbeatPatch(swarmId, caller.AgentId!, status, now, capabilities, metadata);
         var result = await table.UpdateEntityAsync(patch, Azure.ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
         if (result.Outcome == StorageOutcome.NotFound)
         {
             throw new ProblemException(ProblemCatalog.Unauthorized, "You are no longer a member of this swarm.");
         }
+        activity.Written(swarmId, caller.AgentId!, now);
         return await GetAsync(swarmId, caller.AgentId!, cancellationToken).ConfigureAwait(false);
     }
 

@@ -126,6 +126,10 @@ public static class MemberRows
         return patch;
     }
 
+    /// <summary>The merge that records activity other than a heartbeat: only the last-seen time.</summary>
+    public static TableEntity ActivityPatch(string swarmId, string agentId, DateTimeOffset now) =>
+        new(swarmId, SwarmRows.AgentKey(agentId)) { ["LastHeartbeat"] = now };
+
     /// <summary>The merge that records what the sweep logged.</summary>
     public static TableEntity ReportedPatch(string swarmId, string agentId, PresenceReport reported) =>
         new(swarmId, SwarmRows.AgentKey(agentId)) { ["Reported"] = ReportText(reported) };

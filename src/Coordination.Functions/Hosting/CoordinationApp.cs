@@ -155,6 +155,7 @@ public static class CoordinationApp
         services.AddSingleton<SwarmService>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<PresenceService>();
+        services.AddSingleton<PresenceActivity>();
         services.AddSingleton<KeyedSignal>();
         services.AddSingleton<StripedGate>();
         services.AddSingleton<KeyedWaitQueue>();

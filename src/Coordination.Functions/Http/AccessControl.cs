@@ -1,5 +1,6 @@
 using System.Reflection;
 using Coordination.Core.Identity;
+using Coordination.Core.Presence;
 using Coordination.Core.Problems;
 using Coordination.Core.Swarms;
 
@@ -74,6 +75,7 @@ public static class AccessControl
         }
 
         var (caller, swarm) = await MemberAsync(context, credential);
+        await context.RequestServices.GetRequiredService<PresenceActivity>().NoteAsync(caller.SwarmId!, caller.AgentId!, context.RequestAborted);
         var required = access switch
         {
             Access.Coordinator => Role.Coordinator,
