@@ -30,7 +30,7 @@ public static class FunctionManifest
         var operations = new List<ApiOperation>();
         foreach (var endpoint in endpoints.OfType<RouteEndpoint>())
         {
-            var route = (endpoint.RoutePattern.RawText ?? string.Empty).TrimStart('/');
+            var route = (endpoint.RoutePattern.RawText ?? string.Empty).Trim('/');
             if (!route.StartsWith(RoutePrefix, StringComparison.OrdinalIgnoreCase))
             {
                 continue;

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
+using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Functions.Platform;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -25,7 +27,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
         var descriptions = explorer.ApiDescriptionGroups.Items.SelectMany(g => g.Items)
             .Where(d => d.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().Any())
             .ToDictionary(d => (d.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().First().EndpointName, d.HttpMethod?.ToUpperInvariant()));
-        var schemas = new JsonObject();
+        var schemas = new OpenApiSchemas();
         var paths = new JsonObject();
         foreach (var operation in FunctionManifest.ApiOperations(endpoints.Endpoints).OrderBy(o => o.Route, StringComparer.Ordinal))
         {
@@ -50,20 +52,25 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
             ["paths"] = paths,
             ["components"] = new JsonObject
             {
-                ["schemas"] = schemas,
+                ["schemas"] = WithProblem(schemas.Components),
                 ["securitySchemes"] = new JsonObject
                 {
-                    ["bearer"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "Tenant key (ck_…) or agent token (ct_…)." },
+                    ["tenantKey"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "A tenant API key (ck_…): creates and administers the tenant's swarms." },
+                    ["agentToken"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "An agent token (ct_…) from joining a swarm; valid for that swarm only. The operation's x-required-role is the least role it needs." },
                 },
             },
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = global::System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
-    private static JsonObject Operation(ApiOperation operation, ApiDescription? description, JsonObject schemas)
+    private static JsonObject Operation(ApiOperation operation, ApiDescription? description, OpenApiSchemas schemas)
     {
         var result = new JsonObject { ["operationId"] = operation.FunctionName };
         var metadata = operation.Endpoint.Metadata;
+        if (metadata.GetMetadata<AccessRequirement>() is { Access: Access.Member or Access.Writer or Access.Coordinator } member)
+        {
+            result["x-required-role"] = member.Access switch { Access.Coordinator => "coordinator", Access.Writer => "worker", _ => "observer" };
+        }
         if (metadata.GetMetadata<IEndpointSummaryMetadata>() is { } summary)
         {
             result["summary"] = summary.Summary;
@@ -82,15 +89,18 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
             result["requestBody"] = new JsonObject
             {
                 ["required"] = true,
-                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = SchemaRef(bodyType, schemas) } },
+                ["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.For(bodyType) } },
             };
         }
-        result["responses"] = Responses(description, schemas);
+        var hasBody = result.ContainsKey("requestBody");
+        var problems = ProblemResponses.Of(metadata, hasBody, parameters.Any(p => (string?)p!["in"] == "query"), operation.Route.Contains("{id}", StringComparison.Ordinal));
+        result["responses"] = Responses(description, problems, schemas);
+        result["security"] = Security(metadata.GetMetadata<AccessRequirement>()!);
         return result;
     }
 
     /// <summary>The route's path parameters, then the query parameters the handler binds.</summary>
-    private static JsonArray Parameters(ApiOperation operation, ApiDescription? description, JsonObject schemas)
+    private static JsonArray Parameters(ApiOperation operation, ApiDescription? description, OpenApiSchemas schemas)
     {
         var parameters = new JsonArray();
         foreach (var parameter in operation.Endpoint.RoutePattern.Parameters)
@@ -104,14 +114,14 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
                 ["name"] = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name),
                 ["in"] = "query",
                 ["required"] = parameter.IsRequired,
-                ["schema"] = SchemaRef(parameter.Type ?? typeof(string), schemas),
+                ["schema"] = schemas.For(parameter.Type ?? typeof(string)),
             });
         }
         return parameters;
     }
 
-    /// <summary>The responses the handler declares, and the problem every operation may answer.</summary>
-    private static JsonObject Responses(ApiDescription? description, JsonObject schemas)
+    /// <summary>The responses the handler declares, and per error status the problems (by code) the operation may answer.</summary>
+    private static JsonObject Responses(ApiDescription? description, IReadOnlyList<ProblemType> problems, OpenApiSchemas schemas)
     {
         var responses = new JsonObject();
         foreach (var response in description?.SupportedResponseTypes ?? [])
@@ -119,30 +129,51 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
             var entry = new JsonObject { ["description"] = ReasonPhrase(response.StatusCode) };
             if (response.Type is { } type && type != typeof(void))
             {
-                entry["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = SchemaRef(type, schemas) } };
+                entry["content"] = new JsonObject { ["application/json"] = new JsonObject { ["schema"] = schemas.For(type) } };
             }
-            responses[response.StatusCode.ToString(global::System.Globalization.CultureInfo.InvariantCulture)] = entry;
+            responses[Status(response.StatusCode)] = entry;
         }
-        responses["default"] = new JsonObject
+        foreach (var group in problems.GroupBy(p => p.Status))
         {
-            ["description"] = "A problem (RFC 9457) with a stable `code`.",
-            ["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = ProblemSchema() } },
-        };
-        return responses;
+            var codes = group.Select(p => p.Code).ToList();
+            responses[Status(group.Key)] = new JsonObject
+            {
+                ["description"] = string.Join("; ", group.Select(p => $"`{p.Code}`: {p.Title}")),
+                ["content"] = new JsonObject
+                {
+                    ["application/problem+json"] = new JsonObject
+                    {
+                        ["schema"] = new JsonObject
+                        {
+                            ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = "#/components/schemas/Problem" }),
+                            ["properties"] = new JsonObject
+                            {
+                                ["status"] = new JsonObject { ["const"] = group.Key },
+                                ["code"] = new JsonObject { ["enum"] = new JsonArray(codes.Select(c => (JsonNode)c).ToArray()) },
+                            },
+                        },
+                    },
+                },
+            };
+        }
+        // Ascending status order, as people read a list of responses.
+        return new JsonObject(responses.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => KeyValuePair.Create(r.Key, r.Value?.DeepClone())));
     }
 
-    private static JsonNode SchemaRef(Type type, JsonObject schemas)
+    /// <summary>Who may call: nobody in particular, a tenant key, or an agent token (with the least role, as <c>x-required-role</c>).</summary>
+    private static JsonArray Security(AccessRequirement requirement) => requirement.Access switch
     {
-        if (type.IsPrimitive || type == typeof(string) || type == typeof(DateTimeOffset) || Nullable.GetUnderlyingType(type) is not null || type.IsEnum)
-        {
-            return JsonDefaults.Options.GetJsonSchemaAsNode(type);
-        }
-        var name = type.Name;
-        if (!schemas.ContainsKey(name))
-        {
-            schemas[name] = JsonDefaults.Options.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
-        }
-        return new JsonObject { ["$ref"] = "#/components/schemas/" + name };
+        Access.Anonymous => [],
+        Access.Tenant => [new JsonObject { ["tenantKey"] = new JsonArray() }],
+        _ => [new JsonObject { ["agentToken"] = new JsonArray() }],
+    };
+
+    private static string Status(int status) => status.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
+
+    private static JsonObject WithProblem(JsonObject components)
+    {
+        components["Problem"] = ProblemSchema();
+        return components;
     }
 
     private static JsonObject ProblemSchema() => new()

@@ -13,9 +13,9 @@ public static class SystemEndpoints
     {
         var group = app.MapGroup("/api").WithTags("system");
         group.MapGet("/health", GetHealthAsync).WithName("GetHealth").Requires(Access.Anonymous)
-            .WithSummary("Reports whether storage is reachable and provisioned.");
+            .Produces<HealthReport>(StatusCodes.Status503ServiceUnavailable).WithSummary("Reports whether storage is reachable and provisioned (503 with the same report when not).");
         group.MapGet("/openapi.json", GetOpenApi).WithName("GetOpenApiDocument").Requires(Access.Anonymous)
-            .WithSummary("The OpenAPI 3.1 document of every endpoint.");
+            .Produces<global::System.Text.Json.Nodes.JsonObject>().WithSummary("The OpenAPI 3.1 document of every endpoint.");
         return app;
     }
 
