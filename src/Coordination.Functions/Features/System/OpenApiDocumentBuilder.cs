@@ -145,7 +145,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
                     {
                         ["schema"] = new JsonObject
                         {
-                            ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = "#/components/schemas/Problem" }),
+                            ["allOf"] = new JsonArray(new JsonObject { ["$ref"] = "#/components/schemas/" + ProblemSchemaName }),
                             ["properties"] = new JsonObject
                             {
                                 ["status"] = new JsonObject { ["const"] = group.Key },
@@ -170,9 +170,11 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
 
     private static string Status(int status) => status.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
 
+    private const string ProblemSchemaName = "Problem";
+
     private static JsonObject WithProblem(JsonObject components)
     {
-        components["Problem"] = ProblemSchema();
+        components[ProblemSchemaName] = ProblemSchema();
         return components;
     }
 
