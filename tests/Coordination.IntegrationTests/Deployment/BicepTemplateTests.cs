@@ -4,7 +4,7 @@ using Coordination.IntegrationTests.Infrastructure;
 namespace Coordination.IntegrationTests.Deployment;
 
 /// <summary>
-/// Static checks of the Azure templates (the Bicep CLI is not available here, so nothing compiles them): the README
+/// Static checks of the Azure templates (the Bicep CLI is not available here, so nothing compiles them): docs/operations.md
 /// lists every resource type and API version, parameters are supplied, no keys, role GUIDs match the notes, and the
 /// azd layout points at real paths.
 /// </summary>
@@ -16,13 +16,13 @@ public sealed partial class BicepTemplateTests
         Directory.GetFiles(Bicep, "*.bicep", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(File.ReadAllText));
 
     [Fact]
-    public void Readme_lists_every_resource_type_and_api_version_the_templates_use()
+    public void Operations_doc_lists_every_resource_type_and_api_version_the_templates_use()
     {
-        var readme = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "README.md"));
+        var readme = File.ReadAllText(Path.Combine(TestEnvironment.RepoRoot, "docs", "operations.md"));
         var used = ResourceType().Matches(AllTemplates).Select(m => m.Groups["type"].Value).Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.Contains("Microsoft.Web/sites@2024-04-01", used);
         var missing = used.Where(t => !readme.Contains($"`{t}`", StringComparison.Ordinal)).ToList();
-        Assert.True(missing.Count == 0, "README's deploy section lacks: " + string.Join(", ", missing));
+        Assert.True(missing.Count == 0, "docs/operations.md's deploy section lacks: " + string.Join(", ", missing));
     }
 
     [Fact]
