@@ -112,8 +112,17 @@ public sealed record TaskView(
 /// <param name="Tasks">Each with its lease.</param>
 public sealed record ClaimedTasks(IReadOnlyList<TaskView> Tasks);
 
-/// <summary>Counts per state.</summary>
-public sealed record TaskStats(int Pending, int Blocked, int InProgress, int Completed, int Failed, int DeadLettered, int Cancelled, int Total);
+/// <summary>Counts per state, keyed by the states' wire names.</summary>
+/// <param name="Pending">Tasks <c>pending</c>.</param>
+/// <param name="Blocked">Tasks <c>blocked</c>.</param>
+/// <param name="Claimed">Tasks <c>claimed</c>.</param>
+/// <param name="Completed">Tasks <c>completed</c>.</param>
+/// <param name="Failed">Tasks <c>failed</c>.</param>
+/// <param name="DeadLettered">Tasks <c>dead_lettered</c>.</param>
+/// <param name="Cancelled">Tasks <c>cancelled</c>.</param>
+/// <param name="Total">All tasks.</param>
+public sealed record TaskStats(
+    int Pending, int Blocked, int Claimed, int Completed, int Failed, [property: JsonPropertyName("dead_lettered")] int DeadLettered, int Cancelled, int Total);
 
 /// <summary>A page of tasks.</summary>
 /// <param name="Tasks">Tasks in creation order.</param>

@@ -27,6 +27,10 @@ public static partial class TaskInput
     /// <summary>Most dependencies one task may have.</summary>
     public const int MaxDependencies = 20;
 
+    /// <summary>The task states by their wire names (as responses write them), in declaration order.</summary>
+    private static readonly IReadOnlyList<KeyValuePair<string, TaskStatus>> StatusNames =
+        [.. Enum.GetValues<TaskStatus>().Select(s => KeyValuePair.Create(JsonSerializer.Serialize(s).Trim('"'), s))];
+
     private static readonly Dictionary<string, int> PriorityNames = new(StringComparer.OrdinalIgnoreCase) { ["low"] = 2, ["normal"] = 5, ["high"] = 7, ["critical"] = 9 };
 
     /// <summary>A task id as this service makes them.</summary>
@@ -44,6 +48,28 @@ public static partial class TaskInput
         { ValueKind: JsonValueKind.String } s when PriorityNames.TryGetValue(s.GetString()!, out var named) => named,
         _ => throw Validation.Invalid(field, "must be 0-9 or one of low, normal, high, critical."),
     };
+
+    /// <summary>
+    /// Parses a status filter by its wire name (<c>pending</c>, <c>dead_lettered</c>, …), exactly as responses write it;
+    /// anything else (a .NET name such as <c>DeadLettered</c>, a number) is refused listing the allowed names.
+    /// </summary>
+    public static TaskStatus? Status(string? status, string field)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+        foreach (var (name, value) in StatusNames)
+        {
+            if (string.Equals(name, status, StringComparison.Ordinal))
+            {
+                return value;
+            }
+        }
+        var allowed = StatusNames.Select(n => n.Key).ToList();
+        throw Validation.Invalid(field, $"'{status}' is not a task status; expected one of {string.Join(", ", allowed)}.",
+            new Dictionary<string, object?> { ["allowed"] = allowed });
+    }
 
     /// <summary>Validates a create request; <paramref name="prefix"/> locates it in a bulk request (<c>tasks[3].</c>).</summary>
     public static TaskPlan Plan(CreateTaskRequest request, string prefix, int payloadLimit)

@@ -12,10 +12,10 @@ public sealed class TaskQueries(TaskStore store, EventLog events)
     public const int SnapshotLimit = 1000;
 
     /// <summary>A page of tasks in creation order; the cursor resumes exactly after the last one, whatever is added meanwhile.</summary>
-    public async Task<TaskPage> ListAsync(string swarmId, TaskStatus? status, string? type, string? assignedTo, string? owner, int limit, string? cursor, CancellationToken cancellationToken)
+    public async Task<TaskPage> ListAsync(string swarmId, string? status, string? type, string? assignedTo, string? owner, int limit, string? cursor, CancellationToken cancellationToken)
     {
         Validation.InRange(limit, "limit", 1, 1000);
-        var filter = TaskRows.ListFilter(swarmId, status, type is null ? null : TaskInput.Type(type, "type"), assignedTo, owner);
+        var filter = TaskRows.ListFilter(swarmId, TaskInput.Status(status, "status"), type is null ? null : TaskInput.Type(type, "type"), assignedTo, owner);
         var (rows, next) = await store.PageAsync(filter, limit, cursor is null ? null : DecodeCursor(cursor), cancellationToken).ConfigureAwait(false);
         return new TaskPage(rows.Select(r => r.ToView()).ToList(), next is null ? null : EncodeCursor(next));
     }

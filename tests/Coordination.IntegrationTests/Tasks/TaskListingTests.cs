@@ -73,7 +73,7 @@ public sealed class TaskListingTests : IAsyncLifetime
         using var dry = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/recover", new { stuckThresholdMinutes = 1, dryRun = true });
         var preview = (await SwarmApi.EnsureAsync(dry, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!).Order().ToList();
         Assert.Equal(held.Select(t => (string)t["taskId"]!).Order(), preview);
-        Assert.Equal(3, (int)JsonNode.Parse(await coordinator.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!["inProgress"]!);
+        Assert.Equal(3, (int)JsonNode.Parse(await coordinator.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!["claimed"]!);
 
         using var real = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/recover", new { stuckThresholdMinutes = 1 });
         var moved = (await SwarmApi.EnsureAsync(real, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!).Order().ToList();

@@ -106,7 +106,7 @@ public sealed class TaskQueueTests : IAsyncLifetime
         Assert.Equal([(string)doomed["taskId"]!], view["blockedBy"]!.AsArray().Select(x => (string)x!));
         Assert.Empty(await a.ClaimAsync(swarm));
         var stats = JsonNode.Parse(await a.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!;
-        Assert.Equal(1, (int)stats["deadLettered"]!);
+        Assert.Equal(1, (int)stats["dead_lettered"]!);
         Assert.Equal(1, (int)stats["blocked"]!);
     }
 

@@ -108,8 +108,8 @@ public sealed class TaskRaceTests
         }
         var stats = JsonNode.Parse(await reader.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!;
         Assert.Equal(finals.Count(f => f.Value == "completed"), (int)stats["completed"]!);
-        Assert.Equal(finals.Count(f => f.Value == "dead_lettered"), (int)stats["deadLettered"]!);
+        Assert.Equal(finals.Count(f => f.Value == "dead_lettered"), (int)stats["dead_lettered"]!);
         Assert.Equal(Tasks, (int)stats["total"]!);
-        Assert.Equal(0, (int)stats["pending"]! + (int)stats["inProgress"]! + (int)stats["blocked"]!);
+        Assert.Equal(0, (int)stats["pending"]! + (int)stats["claimed"]! + (int)stats["blocked"]!);
     }
 }

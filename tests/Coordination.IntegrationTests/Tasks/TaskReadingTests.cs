@@ -67,7 +67,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
         var stats = JsonNode.Parse(await worker.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!.AsObject();
         var expected = new Dictionary<string, int>
         {
-            ["pending"] = 1, ["blocked"] = 1, ["inProgress"] = 1, ["completed"] = 1, ["failed"] = 1, ["deadLettered"] = 1, ["cancelled"] = 1, ["total"] = 7,
+            ["pending"] = 1, ["blocked"] = 1, ["claimed"] = 1, ["completed"] = 1, ["failed"] = 1, ["dead_lettered"] = 1, ["cancelled"] = 1, ["total"] = 7,
         };
         Assert.Equal(expected, expected.Keys.ToDictionary(k => k, k => (int)stats[k]!));
     }

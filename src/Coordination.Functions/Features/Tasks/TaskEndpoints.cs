@@ -59,7 +59,7 @@ public static class TaskEndpoints
     private static async Task<Ok<ClaimedTasks>> ClaimAsync(string id, ClaimTasksRequest? request, HttpContext context, TaskLeases leases, CancellationToken ct) =>
         TypedResults.Ok(await leases.ClaimAsync(id, context.Caller(), request ?? new ClaimTasksRequest(), ct));
 
-    private static async Task<Ok<TaskPage>> ListAsync(string id, Core.Tasks.TaskStatus? status, string? type, string? assignedTo, string? owner, int? limit, string? cursor, TaskQueries queries, CancellationToken ct) =>
+    private static async Task<Ok<TaskPage>> ListAsync(string id, string? status, string? type, string? assignedTo, string? owner, int? limit, string? cursor, TaskQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.ListAsync(id, status, type, assignedTo, owner, limit ?? 100, cursor, ct));
 
     private static async Task<Ok<TaskStats>> StatsAsync(string id, TaskQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.StatsAsync(id, ct));
