@@ -109,8 +109,8 @@ public sealed record TaskView(
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string CreatedBy);
 
 /// <summary>Tasks claimed in one call (empty when none was ready within the wait).</summary>
-/// <param name="Tasks">Each with its lease.</param>
-public sealed record ClaimedTasks(IReadOnlyList<TaskView> Tasks);
+/// <param name="Items">Each with its lease, in claim order (priority then age).</param>
+public sealed record ClaimedTasks(IReadOnlyList<TaskView> Items);
 
 /// <summary>Counts per state, keyed by the states' wire names.</summary>
 /// <param name="Pending">Tasks <c>pending</c>.</param>
@@ -123,11 +123,6 @@ public sealed record ClaimedTasks(IReadOnlyList<TaskView> Tasks);
 /// <param name="Total">All tasks.</param>
 public sealed record TaskStats(
     int Pending, int Blocked, int Claimed, int Completed, int Failed, [property: JsonPropertyName("dead_lettered")] int DeadLettered, int Cancelled, int Total);
-
-/// <summary>A page of tasks.</summary>
-/// <param name="Tasks">Tasks in creation order.</param>
-/// <param name="Cursor">Pass back to continue; null at the end.</param>
-public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, string? Cursor);
 
 /// <summary>Tasks created in bulk.</summary>
 /// <param name="Tasks">In request order.</param>
@@ -151,6 +146,6 @@ public sealed record RecoveredTasks(bool DryRun, IReadOnlyList<string> Tasks);
 public sealed record TaskSummary(string TaskId, string Type, string Title, TaskStatus Status, int Priority, string? Owner, string? AssignedTo, int Attempts, DateTimeOffset UpdatedAt);
 
 /// <summary>The snapshot list.</summary>
-/// <param name="Tasks">Up to 1000 tasks in creation order.</param>
+/// <param name="Items">Up to 1000 tasks in creation order.</param>
 /// <param name="Truncated">True when the swarm has more.</param>
-public sealed record TaskSnapshot(IReadOnlyList<TaskSummary> Tasks, bool Truncated);
+public sealed record TaskSnapshot(IReadOnlyList<TaskSummary> Items, bool Truncated);

@@ -41,8 +41,8 @@ public sealed class TaskListingTests : IAsyncLifetime
         {
             var url = $"api/swarms/{swarm.SwarmId}/tasks?limit=7" + (cursor is null ? string.Empty : "&cursor=" + cursor);
             var page = JsonNode.Parse(await client.GetStringAsync(url))!;
-            seen.AddRange(page["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!));
-            cursor = (string?)page["cursor"];
+            seen.AddRange(page["items"]!.AsArray().Select(t => (string)t!["taskId"]!));
+            cursor = (string?)page["nextCursor"];
             if (cursor is null)
             {
                 break;

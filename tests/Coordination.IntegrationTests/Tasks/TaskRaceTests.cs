@@ -41,7 +41,7 @@ public sealed class TaskRaceTests
             while (DateTimeOffset.UtcNow < deadline && idle < 8)
             {
                 using var claim = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/claim", new { leaseSeconds = 5, wait = 1 });
-                var tasks = (await SwarmApi.EnsureAsync(claim, HttpStatusCode.OK))["tasks"]!.AsArray();
+                var tasks = (await SwarmApi.EnsureAsync(claim, HttpStatusCode.OK))["items"]!.AsArray();
                 if (tasks.Count == 0)
                 {
                     idle++;

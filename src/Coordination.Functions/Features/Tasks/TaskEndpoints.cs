@@ -1,7 +1,7 @@
+using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
 using Coordination.Core.Tasks;
-using Coordination.Functions.Features.Events;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -22,10 +22,10 @@ public static class TaskEndpoints
         group.MapPost("/claim", ClaimAsync).WithName("ClaimTasks").Requires(Access.Writer)
             .WithSummary("Claims the next tasks by priority then age (types, assignment and dependencies honoured); wait= blocks until one is ready.");
         group.MapGet("", ListAsync).WithName("ListTasks").Requires(Access.Member)
-            .WithSummary("Lists tasks in creation order with filters and a cursor.");
+            .WithSummary("Lists tasks in creation order (status by wire name, type, assignedTo, owner), paged with cursor and limit.");
         group.MapGet("/stats", StatsAsync).WithName("GetTaskStats").Requires(Access.Member).WithSummary("Counts tasks per state.");
         group.MapGet("/snapshot", SnapshotAsync).WithName("GetTaskSnapshot").Requires(Access.Member).WithSummary("All tasks (up to 1000) in one compact list.");
-        group.MapGet("/events", EventsAsync).WithName("GetTaskEvents").Requires(Access.Member).WithSummary("Task events after a sequence and/or since a time.");
+        group.MapGet("/events", EventsAsync).WithName("GetTaskEvents").Requires(Access.Member).WithSummary("Task events after a cursor (a sequence) and/or since a time, paged with cursor and limit.");
         group.MapPost("/recover", RecoverAsync).WithName("RecoverTasks").Requires(Access.Coordinator)
             .WithSummary("Returns tasks claimed longer than stuckThresholdMinutes to the queue (dryRun lists them).");
         group.MapGet("/{taskId}", GetAsync).WithName("GetTask").Requires(Access.Member).WithSummary("Reads a task.");
@@ -59,19 +59,15 @@ public static class TaskEndpoints
     private static async Task<Ok<ClaimedTasks>> ClaimAsync(string id, ClaimTasksRequest? request, HttpContext context, TaskLeases leases, CancellationToken ct) =>
         TypedResults.Ok(await leases.ClaimAsync(id, context.Caller(), request ?? new ClaimTasksRequest(), ct));
 
-    private static async Task<Ok<TaskPage>> ListAsync(string id, string? status, string? type, string? assignedTo, string? owner, int? limit, string? cursor, TaskQueries queries, CancellationToken ct) =>
+    private static async Task<Ok<ListPage<TaskView>>> ListAsync(string id, string? status, string? type, string? assignedTo, string? owner, int? limit, string? cursor, TaskQueries queries, CancellationToken ct) =>
         TypedResults.Ok(await queries.ListAsync(id, status, type, assignedTo, owner, limit ?? 100, cursor, ct));
 
     private static async Task<Ok<TaskStats>> StatsAsync(string id, TaskQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.StatsAsync(id, ct));
 
     private static async Task<Ok<TaskSnapshot>> SnapshotAsync(string id, TaskQueries queries, CancellationToken ct) => TypedResults.Ok(await queries.SnapshotAsync(id, ct));
 
-    private static async Task<Ok<EventPage>> EventsAsync(string id, DateTimeOffset? since, long? after, int? limit, TaskQueries queries, CancellationToken ct)
-    {
-        var start = Math.Max(0, after ?? 0);
-        var found = await queries.EventsAsync(id, since, start, limit ?? 100, ct);
-        return TypedResults.Ok(new EventPage(found, found.Count > 0 ? found[^1].Sequence : start));
-    }
+    private static async Task<Ok<ListPage<SwarmEvent>>> EventsAsync(string id, DateTimeOffset? since, string? cursor, int? limit, TaskQueries queries, CancellationToken ct) =>
+        TypedResults.Ok(await queries.EventsAsync(id, since, cursor, limit ?? 100, ct));
 
     private static async Task<Ok<RecoveredTasks>> RecoverAsync(string id, RecoverTasksRequest? request, HttpContext context, TaskAdmin admin, CancellationToken ct) =>
         TypedResults.Ok(await admin.RecoverAsync(id, context.Caller(), request ?? new RecoverTasksRequest(), ct));
