@@ -25,7 +25,7 @@ public sealed class TaskListingTests : IAsyncLifetime
         {
             using var bulk = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/bulk",
                 new { tasks = Enumerable.Range(start, 50).Select(i => new { type = "page", title = $"t{i}" }).ToArray() });
-            initial.AddRange((await SwarmApi.EnsureAsync(bulk, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!));
+            initial.AddRange((await SwarmApi.EnsureAsync(bulk, HttpStatusCode.Created))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!));
         }
         using var stop = new CancellationTokenSource();
         var adder = Task.Run(async () =>
@@ -120,7 +120,7 @@ public sealed class TaskListingTests : IAsyncLifetime
             };
             request.Headers.Add("Idempotency-Key", "bulk-7");
             using var response = await client.SendAsync(request);
-            var ids = (await SwarmApi.EnsureAsync(response, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!).ToList();
+            var ids = (await SwarmApi.EnsureAsync(response, i == 0 ? HttpStatusCode.Created : HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!).ToList();
             Assert.True(bulkIds.Count == 0 || bulkIds.SequenceEqual(ids));
             bulkIds = ids;
         }

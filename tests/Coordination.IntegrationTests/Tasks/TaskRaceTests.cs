@@ -26,7 +26,7 @@ public sealed class TaskRaceTests
             {
                 var batch = Enumerable.Range(start, 100).Select(i => new { type = "race", title = $"task-{i}", maxAttempts = 3, priority = i % 10 }).ToArray();
                 using var response = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/bulk", new { tasks = batch });
-                await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
+                await SwarmApi.EnsureAsync(response, HttpStatusCode.Created);
             }
         }
         var tokens = await Task.WhenAll(Enumerable.Range(0, Claimers).Select(i => app.JoinAsync(swarm, $"claimer-{i}")));

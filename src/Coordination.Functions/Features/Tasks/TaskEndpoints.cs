@@ -18,7 +18,7 @@ public static class TaskEndpoints
         group.MapPost("", CreateAsync).WithName("CreateTask").Requires(Access.Writer)
             .WithSummary("Creates a task (Idempotency-Key header or idempotencyKey: a repeat returns the original).");
         group.MapPost("/bulk", CreateBulkAsync).WithName("CreateTasksBulk").Requires(Access.Writer)
-            .WithSummary("Creates up to 100 tasks; one invalid item creates none and is named by its index.");
+            .WithSummary("Creates up to 100 tasks (201; a repeat with the same Idempotency-Key answers 200 with the original tasks); one invalid item creates none and is named by its index.");
         group.MapPost("/claim", ClaimAsync).WithName("ClaimTasks").Requires(Access.Writer)
             .WithSummary("Claims the next tasks by priority then age (types, assignment and dependencies honoured); wait= blocks until one is ready.");
         group.MapGet("", ListAsync).WithName("ListTasks").Requires(Access.Member)
@@ -52,9 +52,13 @@ public static class TaskEndpoints
         return created ? TypedResults.Created($"/api/swarms/{id}/tasks/{task.TaskId}", task) : TypedResults.Ok(task);
     }
 
-    private static async Task<Ok<CreatedTasks>> CreateBulkAsync(string id, BulkCreateTasksRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        HttpContext context, TaskService tasks, CancellationToken ct) =>
-        TypedResults.Ok(await tasks.CreateBulkAsync(id, context.Caller(), request, idempotencyKey, ct));
+    private static async Task<Results<Created<CreatedTasks>, Ok<CreatedTasks>>> CreateBulkAsync(string id, BulkCreateTasksRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, HttpContext context, TaskService tasks, CancellationToken ct)
+    {
+        // No Location: a bulk create makes many resources, each named by its taskId.
+        var (created, fresh) = await tasks.CreateBulkAsync(id, context.Caller(), request, idempotencyKey, ct);
+        return fresh ? TypedResults.Created((string?)null, created) : TypedResults.Ok(created);
+    }
 
     private static async Task<Ok<ClaimedTasks>> ClaimAsync(string id, ClaimTasksRequest? request, HttpContext context, TaskLeases leases, CancellationToken ct) =>
         TypedResults.Ok(await leases.ClaimAsync(id, context.Caller(), request ?? new ClaimTasksRequest(), ct));
