@@ -36,7 +36,7 @@ public enum TaskStatus
 /// <param name="Payload">Any JSON, up to the tenant's payload limit.</param>
 /// <param name="Priority">0–9 (higher is more urgent) or low/normal/high/critical (2/5/7/9); default normal.</param>
 /// <param name="Dependencies">Task ids that must complete first (≤ 20).</param>
-/// <param name="AssignedTo">Only this agent may claim it.</param>
+/// <param name="AssignedTo">Only this agent may claim it: a current member, worker or coordinator (else 400).</param>
 /// <param name="MaxAttempts">Claims allowed before dead-lettering (1–100, default 3).</param>
 /// <param name="NotBefore">Not claimable before this time.</param>
 /// <param name="IdempotencyKey">A repeat with the same key returns the original task (also the Idempotency-Key header).</param>
@@ -92,7 +92,7 @@ public sealed record ReleaseTaskRequest(string? LeaseId = null, long? FencingTok
 public sealed record UpdateTaskRequest(string? Title = null, string? Description = null, JsonElement? Priority = null, TaskStatus? Status = null);
 
 /// <summary>Assign a task to an agent (or unassign with null).</summary>
-/// <param name="AssignedTo">The agent, or null.</param>
+/// <param name="AssignedTo">The agent (a current member, worker or coordinator), or null.</param>
 /// <param name="Force">Take it from its current lease holder too.</param>
 public sealed record ReassignTaskRequest(string? AssignedTo, bool Force = false);
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Coordination.Core.Common;
+using Coordination.Core.Identity;
+using Coordination.Core.Swarms;
 
 namespace Coordination.Core.Tasks;
 
@@ -96,6 +98,27 @@ public static partial class TaskInput
             request.AssignedTo is null ? null : Validation.Identifier(request.AssignedTo, prefix + "assignedTo"),
             Validation.InRange(request.MaxAttempts ?? 3, prefix + "maxAttempts", 1, 100),
             request.NotBefore);
+    }
+
+    /// <summary>
+    /// Refuses an assignee that could never claim the task: one that is not a current member of the swarm (never joined,
+    /// or left), or an observer. Null (no assignee) passes.
+    /// </summary>
+    public static async Task EnsureAssigneeAsync(SwarmDirectory directory, string swarmId, string? agentId, string field, CancellationToken cancellationToken)
+    {
+        if (agentId is null)
+        {
+            return;
+        }
+        var member = await directory.GetMemberAsync(swarmId, agentId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            throw Validation.Invalid(field, $"'{agentId}' is not a member of this swarm; a task can be assigned only to a current member, or nobody could claim it.");
+        }
+        if (member.Role == Role.Observer)
+        {
+            throw Validation.Invalid(field, $"'{agentId}' is an observer, which cannot claim tasks; assign a worker or a coordinator.");
+        }
     }
 
     /// <summary>A new task row from a plan: blocked while <paramref name="openDependencies"/> remain, else pending from its notBefore.</summary>

@@ -2,12 +2,13 @@ using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
 using Coordination.Core.Problems;
+using Coordination.Core.Swarms;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Tasks;
 
 /// <summary>Creating tasks (one transaction each, idempotent with a key), dependencies between them, and reading one.</summary>
-public sealed class TaskService(TaskStore store, EventLog events, TenantDirectory tenants, TimeProvider clock)
+public sealed class TaskService(TaskStore store, EventLog events, TenantDirectory tenants, SwarmDirectory directory, TimeProvider clock)
 {
     /// <summary>Tasks written per transaction in a bulk create (three operations each).</summary>
     public const int BulkChunk = 33;
@@ -20,6 +21,7 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
     {
         var key = Validation.OptionalText(idempotencyKey ?? request.IdempotencyKey, "idempotencyKey", 200);
         var plan = TaskInput.Plan(request, "", LimitOf(caller));
+        await TaskInput.EnsureAssigneeAsync(directory, swarmId, plan.AssignedTo, "assignedTo", cancellationToken).ConfigureAwait(false);
         var created = await OptimisticRetry.RunAsync(ct => TryCreateAsync(swarmId, caller, plan, key, ct), "the task's dependencies", cancellationToken).ConfigureAwait(false);
         return (created.Task, created.IsNew);
     }
@@ -43,6 +45,7 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
             {
                 throw Validation.Invalid($"tasks[{i}].dependencies", "bulk creation takes no dependencies; create dependent tasks one by one.");
             }
+            await TaskInput.EnsureAssigneeAsync(directory, swarmId, plans[i].AssignedTo, $"tasks[{i}].assignedTo", cancellationToken).ConfigureAwait(false);
         }
         var now = clock.GetUtcNow();
         var (ids, fresh) = await BulkIdsAsync(swarmId, key, plans.Count, now, cancellationToken).ConfigureAwait(false);
