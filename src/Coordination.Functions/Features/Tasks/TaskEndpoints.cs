@@ -1,6 +1,7 @@
 using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Core.Tasks;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,9 +16,9 @@ public static class TaskEndpoints
     public static IEndpointRouteBuilder MapTaskEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}/tasks").WithTags("tasks");
-        group.MapPost("", CreateAsync).WithName("CreateTask").Requires(Access.Writer)
+        group.MapPost("", CreateAsync).WithName("CreateTask").Requires(Access.Writer).ProducesProblems(ProblemCatalog.AlreadyExists, ProblemCatalog.QuotaExceeded)
             .WithSummary("Creates a task (Idempotency-Key header or idempotencyKey: a repeat returns the original).");
-        group.MapPost("/bulk", CreateBulkAsync).WithName("CreateTasksBulk").Requires(Access.Writer)
+        group.MapPost("/bulk", CreateBulkAsync).WithName("CreateTasksBulk").Requires(Access.Writer).ProducesProblems(ProblemCatalog.AlreadyExists, ProblemCatalog.QuotaExceeded)
             .WithSummary("Creates up to 100 tasks (201; a repeat with the same Idempotency-Key answers 200 with the original tasks); one invalid item creates none and is named by its index.");
         group.MapPost("/claim", ClaimAsync).WithName("ClaimTasks").Requires(Access.Writer)
             .WithSummary("Claims the next tasks by priority then age (types, assignment and dependencies honoured); wait= blocks until one is ready.");
@@ -29,18 +30,21 @@ public static class TaskEndpoints
         group.MapPost("/recover", RecoverAsync).WithName("RecoverTasks").Requires(Access.Coordinator)
             .WithSummary("Returns tasks claimed longer than stuckThresholdMinutes to the queue (dryRun lists them).");
         group.MapGet("/{taskId}", GetAsync).WithName("GetTask").Requires(Access.Member).WithSummary("Reads a task.");
-        group.MapPatch("/{taskId}", UpdateAsync).WithName("UpdateTask").Requires(Access.Coordinator)
+        group.MapPatch("/{taskId}", UpdateAsync).WithName("UpdateTask").Requires(Access.Coordinator).ProducesProblems(ProblemCatalog.InvalidTransition)
             .WithSummary("Changes title, description, priority, or cancels / un-cancels.");
-        group.MapDelete("/{taskId}", DeleteAsync).WithName("DeleteTask").Requires(Access.Writer)
+        group.MapDelete("/{taskId}", DeleteAsync).WithName("DeleteTask").Requires(Access.Writer).ProducesProblems(ProblemCatalog.InvalidTransition)
             .WithSummary("Deletes a task (force=true, coordinator, for a claimed one).");
-        group.MapPost("/{taskId}/renew", RenewAsync).WithName("RenewTask").Requires(Access.Writer).WithSummary("Extends the lease.");
-        group.MapPost("/{taskId}/release", ReleaseAsync).WithName("ReleaseTask").Requires(Access.Writer).WithSummary("Gives the task back to the queue.");
-        group.MapPost("/{taskId}/complete", CompleteAsync).WithName("CompleteTask").Requires(Access.Writer).WithSummary("Completes the task with a result.");
-        group.MapPost("/{taskId}/fail", FailAsync).WithName("FailTask").Requires(Access.Writer)
+        group.MapPost("/{taskId}/renew", RenewAsync).WithName("RenewTask").Requires(Access.Writer).ProducesProblems(ProblemCatalog.LeaseLost, ProblemCatalog.NotHolder)
+            .WithSummary("Extends the lease.");
+        group.MapPost("/{taskId}/release", ReleaseAsync).WithName("ReleaseTask").Requires(Access.Writer).ProducesProblems(ProblemCatalog.LeaseLost, ProblemCatalog.NotHolder)
+            .WithSummary("Gives the task back to the queue.");
+        group.MapPost("/{taskId}/complete", CompleteAsync).WithName("CompleteTask").Requires(Access.Writer)
+            .ProducesProblems(ProblemCatalog.LeaseLost, ProblemCatalog.NotHolder, ProblemCatalog.QuotaExceeded).WithSummary("Completes the task with a result.");
+        group.MapPost("/{taskId}/fail", FailAsync).WithName("FailTask").Requires(Access.Writer).ProducesProblems(ProblemCatalog.LeaseLost, ProblemCatalog.NotHolder)
             .WithSummary("Fails the attempt: retried while attempts remain (retryable), else dead-lettered; non-retryable fails for good.");
-        group.MapPost("/{taskId}/reassign", ReassignAsync).WithName("ReassignTask").Requires(Access.Coordinator)
+        group.MapPost("/{taskId}/reassign", ReassignAsync).WithName("ReassignTask").Requires(Access.Coordinator).ProducesProblems(ProblemCatalog.InvalidTransition)
             .WithSummary("Assigns the task to an agent (force=true takes it from its current holder).");
-        group.MapPost("/{taskId}/requeue", RequeueAsync).WithName("RequeueTask").Requires(Access.Writer)
+        group.MapPost("/{taskId}/requeue", RequeueAsync).WithName("RequeueTask").Requires(Access.Writer).ProducesProblems(ProblemCatalog.InvalidTransition)
             .WithSummary("Puts a dead-lettered or failed task back to pending with its attempts reset.");
         return app;
     }
