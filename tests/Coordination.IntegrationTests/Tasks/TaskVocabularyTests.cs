@@ -133,6 +133,27 @@ public sealed class TaskVocabularyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_answers_201_with_the_task_location_and_a_repeat_with_its_key_answers_200_with_the_original()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var client = _app.ClientFor(swarm.CoordinatorToken);
+        var bodies = new List<JsonObject>();
+        foreach (var expected in new[] { HttpStatusCode.Created, HttpStatusCode.OK })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/tasks") { Content = JsonContent.Create(new { type = "once", title = "single" }) };
+            request.Headers.Add("Idempotency-Key", "single-201");
+            using var response = await client.SendAsync(request);
+            var body = await SwarmApi.EnsureAsync(response, expected);
+            if (expected == HttpStatusCode.Created)
+            {
+                Assert.Equal($"/api/swarms/{swarm.SwarmId}/tasks/{body["taskId"]}", response.Headers.Location?.OriginalString);
+            }
+            bodies.Add(body);
+        }
+        Assert.Equal((string?)bodies[0]["taskId"], (string?)bodies[1]["taskId"]);
+    }
+
+    [Fact]
     public async Task Bulk_create_answers_201_and_a_repeat_with_its_key_answers_200_with_the_same_tasks()
     {
         var swarm = await _app.CreateSwarmAsync();
