@@ -79,7 +79,7 @@ public static class Scenarios
             {
                 return OpResult.Failure(claim, "claim");
             }
-            var tasks = claim.Body!["tasks"]!.AsArray();
+            var tasks = claim.Body!["items"]!.AsArray();
             if (tasks.Count == 0)
             {
                 return OpResult.Empty;
@@ -109,7 +109,7 @@ public static class Scenarios
             var size = Math.Min(100, count - b * 100);
             var tasks = Enumerable.Range(0, size).Select(j => new { type, title = $"prepared {b * 100 + j}" }).ToList();
             var reply = await app.PostAsync(swarm.Path("tasks/bulk"), swarm.CoordinatorToken, new { tasks }, ct);
-            AppClient.Require(reply, 200, "create tasks in bulk");
+            AppClient.Require(reply, 201, "create tasks in bulk");
         });
     }
 
@@ -122,7 +122,7 @@ public static class Scenarios
         var m = await cx.LoadAsync(clients, async (i, began, ct) =>
         {
             var reply = await cx.App.PostAsync(swarm.Path("tasks/bulk"), workers[i], body, ct);
-            return reply.Status == 200 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "bulk create");
+            return reply.Status == 201 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "bulk create");
         });
         await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("bulk-create-100", "bulk create of 100", RowKind.Write, clients, m);
@@ -153,7 +153,7 @@ public static class Scenarios
                 return OpResult.Failure(enqueue, "enqueue");
             }
             var (claim, receivedAt) = await claimed;
-            if (claim.Status != 200 || claim.Body!["tasks"]!.AsArray().Count != 1)
+            if (claim.Status != 200 || claim.Body!["items"]!.AsArray().Count != 1)
             {
                 return OpResult.Failure(claim, "blocking claim");
             }
