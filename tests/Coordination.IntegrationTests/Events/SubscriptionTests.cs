@@ -169,7 +169,7 @@ public sealed class SubscriptionTests
         {
             await BroadcastAsync(app, swarm, writer, i % 2 == 0 ? "custom.a" : "custom.b");
             await PublishAsync(app, swarm, writer, i % 2 == 0 ? "deploys" : "builds", i);
-            _ = await app.SendMessageAsync(swarm, writer, new { targetId = "sub-1", content = $"r{round} m{i}" });
+            _ = await app.SendMessageAsync(swarm, writer, new { to = "sub-1", content = $"r{round} m{i}" });
         }
         _ = await app.JoinAsync(swarm, $"late-{round}");
         await BroadcastAsync(app, swarm, writer, "other.thing");
