@@ -343,7 +343,7 @@ public static class Scenarios
 
         var received = new ConcurrentDictionary<string, long>();
         using var stop = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Get, swarm.Path($"events/stream?after={swarm.LogEnd}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, swarm.Path($"events/stream?cursor={swarm.LogEnd}"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", swarm.CoordinatorToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await cx.App.Streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);

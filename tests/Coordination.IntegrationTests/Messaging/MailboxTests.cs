@@ -242,7 +242,6 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var swarm = await _app.CreateSwarmAsync();
         var alice = await _app.JoinAsync(swarm, "alice");
         _ = await _app.JoinAsync(swarm, "bob");
-        _ = await _app.InboxAsync(swarm, alice);   // alice's first call refreshes her presence (coalesced): not part of the send
         var before = await _app.PartitionSnapshotAsync(swarm);
 
         using var response = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/messages", alice, body);
