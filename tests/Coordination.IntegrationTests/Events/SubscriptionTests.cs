@@ -107,6 +107,11 @@ public sealed class SubscriptionTests
         Assert.Equal("3", (string)(await AckAsync(app, owner, path, "1", HttpStatusCode.OK))["cursor"]!);
         Assert.Equal("validation_failed", (string)(await AckAsync(app, owner, path, "1000", HttpStatusCode.BadRequest))["code"]!);
         Assert.Equal("not_owner", (string)(await AckAsync(app, other, path, "3", HttpStatusCode.Forbidden))["code"]!);
+        foreach (var oldBody in new object[] { new { sequence = 3 }, new { cursor = 3 }, new { cursor = "three" } })
+        {
+            using var refused = await app.SendAsync(HttpMethod.Post, path + "/ack", owner, oldBody);
+            await SwarmApi.EnsureProblemAsync(refused, HttpStatusCode.BadRequest, "validation_failed");
+        }
         using (var poll = await app.SendAsync(HttpMethod.Get, path + "/events", other))
         {
             await SwarmApi.EnsureProblemAsync(poll, HttpStatusCode.Forbidden, "not_owner");
