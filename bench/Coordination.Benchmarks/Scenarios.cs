@@ -298,7 +298,7 @@ public static class Scenarios
         var senders = await cx.App.JoinManyAsync(swarm, "sender", clients);
         var recipients = await cx.App.JoinManyAsync(swarm, "recipient", clients);
         await cx.App.SettleAsync(swarm);
-        var bodies = Enumerable.Range(0, clients).Select(i => AppClient.Body(new { targetId = $"recipient{i}", content = "a message from the benchmark", subject = "bench" })).ToArray();
+        var bodies = Enumerable.Range(0, clients).Select(i => AppClient.Body(new { to = $"recipient{i}", content = "a message from the benchmark", subject = "bench" })).ToArray();
         var m = await cx.LoadAsync(clients, async (i, began, ct) =>
         {
             var send = await cx.App.PostAsync(swarm.Path("messages"), senders[i], bodies[i], ct);
@@ -317,7 +317,7 @@ public static class Scenarios
                 }
                 calls += inbox.Calls;
                 conflicts += inbox.Conflicts;
-                if (inbox.Body!["messages"]!.AsArray().Any(x => (string?)x!["messageId"] == messageId))
+                if (inbox.Body!["items"]!.AsArray().Any(x => (string?)x!["messageId"] == messageId))
                 {
                     return OpResult.Success(LoadRunner.MsSince(began), calls, conflicts);
                 }
@@ -343,7 +343,7 @@ public static class Scenarios
 
         var received = new ConcurrentDictionary<string, long>();
         using var stop = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Get, swarm.Path($"events/stream?after={swarm.LogEnd}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, swarm.Path($"events/stream?cursor={swarm.LogEnd}"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", swarm.CoordinatorToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await cx.App.Streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);

@@ -50,8 +50,8 @@ public sealed class SwarmService(
         events.Committed(swarmId);
 
         var (token, claims) = tokens.Issue(tenant.Id, swarmId, coordinatorId, Role.Coordinator, tokenId);
-        return new CreateSwarmResponse(ToView(swarm, 1, showJoinCode: true), JoinCodes.Display(swarm.JoinCode),
-            new AgentCredentials(swarmId, coordinatorId, Role.Coordinator, token, claims.ExpiresAt));
+        return new CreateSwarmResponse(swarmId, JoinCodes.Display(swarm.JoinCode), coordinatorId, Role.Coordinator, token, claims.ExpiresAt,
+            ToView(swarm, 1, showJoinCode: true));
     }
 
     /// <summary>The swarm; the join code only for coordinators.</summary>

@@ -1,3 +1,4 @@
+using Coordination.Core.Common;
 using Coordination.Core.Identity;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Platform;
@@ -14,7 +15,7 @@ public static class SwarmEndpoints
     {
         var group = app.MapGroup("/api/swarms").WithTags("swarms");
         group.MapPost("", CreateAsync).WithName("CreateSwarm").Requires(Access.Tenant)
-            .WithSummary("Creates a swarm; returns its join code and the creator's coordinator token.");
+            .WithSummary("Creates a swarm; returns swarmId and joinCode, the creator's coordinator agentId and token, and the swarm.");
         group.MapPost("/join", JoinAsync).WithName("JoinSwarm").Requires(Access.Anonymous)
             .WithSummary("Joins a swarm with its join code (and optionally its id) as coordinator, worker or observer.");
         group.MapGet("/{id}", GetAsync).WithName("GetSwarm").Requires(Access.Member).WithSummary("Reads the swarm.");
@@ -33,7 +34,7 @@ public static class SwarmEndpoints
     {
         var tenant = tenants.Find(context.Caller().TenantId)!;
         var created = await swarms.CreateAsync(tenant, request, ct);
-        return TypedResults.Created($"/api/swarms/{created.Swarm.SwarmId}", created);
+        return TypedResults.Created($"/api/swarms/{created.SwarmId}", created);
     }
 
     private static async Task<Ok<AgentCredentials>> JoinAsync(JoinSwarmRequest request, HttpContext context, MembershipService members, FunctionsHostEnvironment host, CancellationToken ct) =>
@@ -42,8 +43,8 @@ public static class SwarmEndpoints
     private static async Task<Ok<SwarmView>> GetAsync(string id, HttpContext context, SwarmService swarms, CancellationToken ct) =>
         TypedResults.Ok(await swarms.GetAsync(id, context.Caller(), ct));
 
-    private static async Task<Ok<MemberList>> ListMembersAsync(string id, MembershipService members, CancellationToken ct) =>
-        TypedResults.Ok(new MemberList(await members.ListAsync(id, ct)));
+    private static async Task<Ok<ListPage<MemberView>>> ListMembersAsync(string id, MembershipService members, CancellationToken ct) =>
+        TypedResults.Ok(ListPage<MemberView>.All(await members.ListAsync(id, ct)));
 
     private static async Task<NoContent> RemoveMemberAsync(string id, string agentId, HttpContext context, MembershipService members, CancellationToken ct)
     {
