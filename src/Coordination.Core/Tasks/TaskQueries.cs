@@ -44,16 +44,11 @@ public sealed class TaskQueries(TaskStore store, EventLog events)
     /// </summary>
     public async Task<ListPage<SwarmEvent>> EventsAsync(string swarmId, DateTimeOffset? since, string? cursor, int limit, CancellationToken cancellationToken)
     {
-        var after = cursor is null ? 0 : SequenceCursor(cursor);
+        var after = EventCursor.Parse(cursor) ?? 0;
         Validation.InRange(limit, "limit", 1, 1000);
         var found = await events.ReadAsync(swarmId, new EventQuery(after, Since: since, Limit: limit, Patterns: TypePattern.ParseAll(["task.*"], "type")), cancellationToken).ConfigureAwait(false);
-        var next = found.Count > 0 ? found[^1].Sequence.ToString(CultureInfo.InvariantCulture) : cursor;
-        return new ListPage<SwarmEvent>(found, next, found.Count == limit);
+        return EventCursor.Page(found, after, limit);
     }
-
-    private static long SequenceCursor(string cursor) =>
-        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence
-        : throw Validation.Invalid("cursor", $"'{cursor}' is not a cursor this API returned: task event cursors are sequence numbers (a nextCursor).");
 
     private static string EncodeCursor(string token) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
 
