@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -16,7 +17,7 @@ public static partial class EventEndpoints
     public static IEndpointRouteBuilder MapEventEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}/events").WithTags("events");
-        group.MapPost("", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer)
+        group.MapPost("", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer).ProducesProblems(ProblemCatalog.QuotaExceeded)
             .WithSummary("Appends a custom event to the swarm's log.");
         group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
             .WithSummary("Reads a page of the log after cursor (a previous nextCursor; \"0\" or absent = the start), by type (comma-separated), actor and since (time), up to limit.");

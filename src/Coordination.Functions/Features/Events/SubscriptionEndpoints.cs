@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -20,13 +21,13 @@ public static partial class SubscriptionEndpoints
         var group = app.MapGroup("/api/swarms/{id}").WithTags("events");
         group.MapPost("/subscriptions", CreateAsync).WithName("CreateSubscription").Requires(Access.Member)
             .WithSummary("Subscribes you to event types or topics (patterns like task.*, topic.deploys, *) from cursor (default: the log's end); returns its cursor.");
-        group.MapGet("/subscriptions/{subId}/events", PollAsync).WithName("PollSubscription").Requires(Access.Member)
+        group.MapGet("/subscriptions/{subId}/events", PollAsync).WithName("PollSubscription").Requires(Access.Member).ProducesProblems(ProblemCatalog.NotOwner)
             .WithSummary("A page of matching events after the subscription's cursor (limit); wait=seconds long-polls (at most 30). Ack its nextCursor.");
-        group.MapPost("/subscriptions/{subId}/ack", AcknowledgeAsync).WithName("AcknowledgeSubscription").Requires(Access.Member)
+        group.MapPost("/subscriptions/{subId}/ack", AcknowledgeAsync).WithName("AcknowledgeSubscription").Requires(Access.Member).ProducesProblems(ProblemCatalog.NotOwner)
             .WithSummary("Advances the subscription's cursor to a poll's nextCursor (never backwards).");
-        group.MapDelete("/subscriptions/{subId}", DeleteAsync).WithName("DeleteSubscription").Requires(Access.Member)
+        group.MapDelete("/subscriptions/{subId}", DeleteAsync).WithName("DeleteSubscription").Requires(Access.Member).ProducesProblems(ProblemCatalog.NotOwner)
             .WithSummary("Deletes your subscription.");
-        group.MapPost("/topics/{topic}/events", PublishAsync).WithName("PublishToTopic").Requires(Access.Writer)
+        group.MapPost("/topics/{topic}/events", PublishAsync).WithName("PublishToTopic").Requires(Access.Writer).ProducesProblems(ProblemCatalog.QuotaExceeded)
             .WithSummary("Publishes an event to a named topic: type topic.{topic} in the swarm's log.");
         return app;
     }

@@ -1,4 +1,5 @@
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Core.Locks;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Http;
@@ -13,13 +14,13 @@ public static class LockEndpoints
     public static IEndpointRouteBuilder MapLockEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}/locks").WithTags("locks");
-        group.MapPost("", AcquireAsync).WithName("AcquireLock").Requires(Access.Writer)
+        group.MapPost("", AcquireAsync).WithName("AcquireLock").Requires(Access.Writer).ProducesProblems(ProblemCatalog.QuotaExceeded)
             .WithSummary("Acquires a resource lock with a TTL and a fencing token; with wait=true, waits up to waitTimeout. acquired=false names the holder.");
         group.MapGet("", ListAsync).WithName("ListLocks").Requires(Access.Member)
             .WithSummary("Lists held locks, or the lock on one resource (?resource=).");
-        group.MapPost("/{claimId}/renew", RenewAsync).WithName("RenewLock").Requires(Access.Writer)
+        group.MapPost("/{claimId}/renew", RenewAsync).WithName("RenewLock").Requires(Access.Writer).ProducesProblems(ProblemCatalog.NotHolder, ProblemCatalog.LeaseLost)
             .WithSummary("Extends a held lock (holder only).");
-        group.MapDelete("/{claimId}", ReleaseAsync).WithName("ReleaseLock").Requires(Access.Writer)
+        group.MapDelete("/{claimId}", ReleaseAsync).WithName("ReleaseLock").Requires(Access.Writer).ProducesProblems(ProblemCatalog.NotHolder, ProblemCatalog.LeaseLost)
             .WithSummary("Releases a lock (holder; a coordinator may force=true).");
         return app;
     }

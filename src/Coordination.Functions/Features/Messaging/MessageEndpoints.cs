@@ -1,5 +1,6 @@
 using Coordination.Core.Common;
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Core.Messaging;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Http;
@@ -14,13 +15,13 @@ public static class MessageEndpoints
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}").WithTags("messages");
-        group.MapPost("/messages", SendAsync).WithName("SendMessage").Requires(Access.Writer)
+        group.MapPost("/messages", SendAsync).WithName("SendMessage").Requires(Access.Writer).ProducesProblems(ProblemCatalog.AlreadyExists, ProblemCatalog.QuotaExceeded)
             .WithSummary("Sends a message to an agent, to 'user' or to '*' (every member) named by 'to'; logged as message.sent.");
         group.MapGet("/inbox", InboxAsync).WithName("ReadInbox").Requires(Access.Member)
             .WithSummary("Reads a page of your inbox by priority then age (status, category, limit, includeBroadcast, cursor); marks pending messages delivered.");
         group.MapGet("/messages/{messageId}", GetAsync).WithName("GetMessage").Requires(Access.Member)
             .WithSummary("Reads one message with its status.");
-        group.MapPost("/messages/{messageId}/ack", AcknowledgeAsync).WithName("AcknowledgeMessage").Requires(Access.Writer)
+        group.MapPost("/messages/{messageId}/ack", AcknowledgeAsync).WithName("AcknowledgeMessage").Requires(Access.Writer).ProducesProblems(ProblemCatalog.NotRecipient)
             .WithSummary("Acknowledges a message you received; logged as message.acknowledged.");
         group.MapGet("/messages/{messageId}/thread", ThreadAsync).WithName("GetMessageThread").Requires(Access.Member)
             .WithSummary("Reads a page of the thread of a message, in the order sent (limit 1-500, default 500; cursor).");

@@ -1,5 +1,6 @@
 using Coordination.Core.Common;
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Core.Presence;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Http;
@@ -14,7 +15,7 @@ public static class PresenceEndpoints
     public static IEndpointRouteBuilder MapPresenceEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/swarms/{id}").WithTags("presence");
-        group.MapPost("/heartbeat", HeartbeatAsync).WithName("Heartbeat").Requires(Access.Writer)
+        group.MapPost("/heartbeat", HeartbeatAsync).WithName("Heartbeat").Requires(Access.Writer).ProducesProblems(ProblemCatalog.QuotaExceeded)
             .WithSummary("Reports status (online, busy, away), capabilities and metadata. Not logged.");
         group.MapGet("/agents", FindAsync).WithName("FindAgents").Requires(Access.Member)
             .WithSummary("Finds members by capability and recent activity, most recently seen first (limit 1-1000, default 100; cursor).");
