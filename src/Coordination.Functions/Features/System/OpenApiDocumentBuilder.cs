@@ -107,14 +107,16 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
         {
             parameters.Add(new JsonObject { ["name"] = parameter.Name, ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } });
         }
+        var enums = operation.Endpoint.Metadata.GetOrderedMetadata<QueryEnumMetadata>();
         foreach (var parameter in description?.ParameterDescriptions.Where(p => p.Source == BindingSource.Query) ?? [])
         {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name);
             parameters.Add(new JsonObject
             {
-                ["name"] = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name),
+                ["name"] = name,
                 ["in"] = "query",
                 ["required"] = parameter.IsRequired,
-                ["schema"] = schemas.For(parameter.Type ?? typeof(string)),
+                ["schema"] = schemas.For(enums.FirstOrDefault(e => e.Parameter == name)?.EnumType ?? parameter.Type ?? typeof(string)),
             });
         }
         return parameters;

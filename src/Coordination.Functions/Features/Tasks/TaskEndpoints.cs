@@ -22,7 +22,7 @@ public static class TaskEndpoints
             .WithSummary("Creates up to 100 tasks (201; a repeat with the same Idempotency-Key answers 200 with the original tasks); one invalid item creates none and is named by its index.");
         group.MapPost("/claim", ClaimAsync).WithName("ClaimTasks").Requires(Access.Writer)
             .WithSummary("Claims the next tasks by priority then age (types, assignment and dependencies honoured); wait= blocks until one is ready.");
-        group.MapGet("", ListAsync).WithName("ListTasks").Requires(Access.Member)
+        group.MapGet("", ListAsync).WithName("ListTasks").Requires(Access.Member).TakesEnum<Core.Tasks.TaskStatus>("status")
             .WithSummary("Lists tasks in creation order (status by wire name, type, assignedTo, owner), paged with cursor and limit.");
         group.MapGet("/stats", StatsAsync).WithName("GetTaskStats").Requires(Access.Member).WithSummary("Counts tasks per state.");
         group.MapGet("/snapshot", SnapshotAsync).WithName("GetTaskSnapshot").Requires(Access.Member).WithSummary("All tasks (up to 1000) in one compact list.");
