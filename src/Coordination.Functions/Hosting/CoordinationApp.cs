@@ -153,6 +153,7 @@ public static class CoordinationApp
         services.AddSingleton<SwarmDirectory>();
         services.AddSingleton<JoinGuard>();
         services.AddSingleton<SwarmService>();
+        services.AddSingleton<MemberAdmission>();
         services.AddSingleton<MembershipService>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<PresenceActivity>();

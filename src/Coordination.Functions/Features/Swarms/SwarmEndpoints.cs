@@ -1,4 +1,6 @@
 using Coordination.Core.Identity;
+using Coordination.Core.Presence;
+using Coordination.Core.Problems;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Platform;
 using Coordination.Functions.Http;
@@ -16,7 +18,8 @@ public static class SwarmEndpoints
         group.MapPost("", CreateAsync).WithName("CreateSwarm").Requires(Access.Tenant)
             .WithSummary("Creates a swarm; returns its join code and the creator's coordinator token.");
         group.MapPost("/join", JoinAsync).WithName("JoinSwarm").Requires(Access.Anonymous)
-            .WithSummary("Joins a swarm with its join code (and optionally its id) as coordinator, worker or observer.");
+            .ProducesProblems(ProblemCatalog.Unauthorized, ProblemCatalog.ForbiddenRole, ProblemCatalog.QuotaExceeded, ProblemCatalog.LastCoordinator, ProblemCatalog.RateLimited)
+            .WithSummary("Joins with the join code (worker, observer) or the coordinator code (any role): 201 for a new member; 200 for a rejoin with a member's own id, which revokes its old token.");
         group.MapGet("/{id}", GetAsync).WithName("GetSwarm").Requires(Access.Member).WithSummary("Reads the swarm.");
         group.MapGet("/{id}/members", ListMembersAsync).WithName("ListMembers").Requires(Access.Member)
             .WithSummary("Lists members with role, presence and capabilities.");
@@ -29,15 +32,31 @@ public static class SwarmEndpoints
         return app;
     }
 
-    private static async Task<Created<CreateSwarmResponse>> CreateAsync(CreateSwarmRequest request, HttpContext context, SwarmService swarms, TenantDirectory tenants, CancellationToken ct)
+    private static async Task<Created<CreateSwarmResponse>> CreateAsync(
+        CreateSwarmRequest request, HttpContext context, SwarmService swarms, TenantDirectory tenants, PresenceActivity activity, TimeProvider clock, CancellationToken ct)
     {
         var tenant = tenants.Find(context.Caller().TenantId)!;
         var created = await swarms.CreateAsync(tenant, request, ct);
+        activity.Written(created.Swarm.SwarmId, created.Coordinator.AgentId, clock.GetUtcNow());
         return TypedResults.Created($"/api/swarms/{created.Swarm.SwarmId}", created);
     }
 
-    private static async Task<Ok<AgentCredentials>> JoinAsync(JoinSwarmRequest request, HttpContext context, MembershipService members, FunctionsHostEnvironment host, CancellationToken ct) =>
-        TypedResults.Ok(await members.JoinAsync(request, ClientAddress(context, host), ct));
+    private static async Task<Results<Created<AgentCredentials>, Ok<AgentCredentials>>> JoinAsync(
+        JoinSwarmRequest request, HttpContext context, MembershipService members, FunctionsHostEnvironment host, PresenceActivity activity, TimeProvider clock, CancellationToken ct) =>
+        Answer(await members.JoinAsync(request, ClientAddress(context, host), ct), activity, clock);
+
+    /// <summary>
+    /// 201 with the member's location for a new member, 200 for a rejoin. Admission wrote the member's last-seen time,
+    /// so the activity coalescer need not write it again on the agent's first call.
+    /// </summary>
+    internal static Results<Created<AgentCredentials>, Ok<AgentCredentials>> Answer(Admission admission, PresenceActivity activity, TimeProvider clock)
+    {
+        var credentials = admission.Credentials;
+        activity.Written(credentials.SwarmId, credentials.AgentId, clock.GetUtcNow());
+        return admission.Created
+            ? TypedResults.Created($"/api/swarms/{credentials.SwarmId}/agents/{Uri.EscapeDataString(credentials.AgentId)}", credentials)
+            : TypedResults.Ok(credentials);
+    }
 
     private static async Task<Ok<SwarmView>> GetAsync(string id, HttpContext context, SwarmService swarms, CancellationToken ct) =>
         TypedResults.Ok(await swarms.GetAsync(id, context.Caller(), ct));
