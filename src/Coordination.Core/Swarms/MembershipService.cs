@@ -145,7 +145,7 @@ public sealed class MembershipService(
             var lookup = await table.GetEntityAsync(GlobalRows.JoinCodePartition, code, cancellationToken: cancellationToken).ConfigureAwait(false);
             swarmId = lookup is null ? null : GlobalRows.FromJoinCode(lookup).SwarmId;
         }
-        if (swarmId is null || !swarmId.StartsWith("swarm_", StringComparison.Ordinal) || swarmId.Length > 64 || swarmId.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '_'))
+        if (!SwarmDirectory.IsSwarmId(swarmId))
         {
             return null;
         }

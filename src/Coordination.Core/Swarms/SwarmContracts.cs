@@ -71,3 +71,8 @@ public sealed record MemberList(IReadOnlyList<MemberView> Members);
 /// <param name="Credentials">The fresh credentials.</param>
 /// <param name="Created">True for a new member (201), false for a rejoin (200).</param>
 public sealed record Admission(AgentCredentials Credentials, bool Created);
+
+/// <summary>A stream token: read-only, for one swarm and agent, short-lived; pass it as <c>?access_token=</c> to a GET stream route.</summary>
+/// <param name="Token">The token (<c>cs_…</c>); accepted only in the query string of stream routes, never as a bearer token.</param>
+/// <param name="ExpiresAt">When it stops opening streams (a stream already open runs to its own end).</param>
+public sealed record StreamToken(string Token, DateTimeOffset ExpiresAt);

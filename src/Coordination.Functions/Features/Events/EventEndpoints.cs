@@ -20,7 +20,7 @@ public static partial class EventEndpoints
             .WithSummary("Appends a custom event to the swarm's log.");
         group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
             .WithSummary("Reads the log by type (comma-separated), sender, since (time) or after (sequence), up to limit.");
-        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member)
+        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member).AcceptsStreamToken()
             .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?after=).");
         return app;
     }
