@@ -181,7 +181,7 @@ public sealed class CoordinationSettings
         }
         if (StreamTokenLifetime < TimeSpan.FromSeconds(10) || StreamTokenLifetime > TimeSpan.FromHours(1))
         {
-            yield return $"{StreamTokenLifetimeSetting.Key} must be between 10 and 3600.";
+            yield return $"{StreamTokenLifetimeSetting.Key} must be between 10 and 3600 seconds; got {StreamTokenLifetime.TotalSeconds:0}.";
         }
         if (EventPollInterval < TimeSpan.FromMilliseconds(50) || EventPollInterval > TimeSpan.FromMinutes(1))
         {
