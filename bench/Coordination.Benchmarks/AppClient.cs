@@ -99,7 +99,7 @@ public sealed class AppClient : IDisposable
         var number = Interlocked.Increment(ref _swarms);
         var reply = await PostAsync("api/swarms", _tenantKey, new { name = $"bench {number} {name}", goal = "benchmark", maxAgents }).ConfigureAwait(false);
         Require(reply, 201, "create a swarm");
-        return new BenchSwarm((string)reply.Body!["swarm"]!["swarmId"]!, (string)reply.Body!["joinCode"]!, (string)reply.Body!["coordinator"]!["token"]!);
+        return new BenchSwarm((string)reply.Body!["swarmId"]!, (string)reply.Body!["joinCode"]!, (string)reply.Body!["token"]!);
     }
 
     /// <summary>Joins <paramref name="count"/> workers named <c>{prefix}{i}</c>, 8 at a time; returns their tokens in order.</summary>
@@ -131,9 +131,9 @@ public sealed class AppClient : IDisposable
         var quiet = 0;
         while (quiet < 2 && DateTime.UtcNow < deadline)
         {
-            var reply = await GetAsync(swarm.Path($"events?after={swarm.LogEnd}&limit=1000"), swarm.CoordinatorToken).ConfigureAwait(false);
+            var reply = await GetAsync(swarm.Path($"events?cursor={swarm.LogEnd}&limit=1000"), swarm.CoordinatorToken).ConfigureAwait(false);
             Require(reply, 200, "read the event log");
-            var events = reply.Body!["events"]!.AsArray();
+            var events = reply.Body!["items"]!.AsArray();
             if (events.Count == 0)
             {
                 quiet++;
@@ -141,7 +141,7 @@ public sealed class AppClient : IDisposable
             }
             else
             {
-                swarm.LogEnd = (long)reply.Body!["nextAfter"]!;
+                swarm.LogEnd = long.Parse((string)reply.Body!["nextCursor"]!, System.Globalization.CultureInfo.InvariantCulture);
                 quiet = 0;
             }
         }

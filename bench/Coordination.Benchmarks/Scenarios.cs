@@ -79,7 +79,7 @@ public static class Scenarios
             {
                 return OpResult.Failure(claim, "claim");
             }
-            var tasks = claim.Body!["tasks"]!.AsArray();
+            var tasks = claim.Body!["items"]!.AsArray();
             if (tasks.Count == 0)
             {
                 return OpResult.Empty;
@@ -109,7 +109,7 @@ public static class Scenarios
             var size = Math.Min(100, count - b * 100);
             var tasks = Enumerable.Range(0, size).Select(j => new { type, title = $"prepared {b * 100 + j}" }).ToList();
             var reply = await app.PostAsync(swarm.Path("tasks/bulk"), swarm.CoordinatorToken, new { tasks }, ct);
-            AppClient.Require(reply, 200, "create tasks in bulk");
+            AppClient.Require(reply, 201, "create tasks in bulk");
         });
     }
 
@@ -122,7 +122,7 @@ public static class Scenarios
         var m = await cx.LoadAsync(clients, async (i, began, ct) =>
         {
             var reply = await cx.App.PostAsync(swarm.Path("tasks/bulk"), workers[i], body, ct);
-            return reply.Status == 200 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "bulk create");
+            return reply.Status == 201 ? OpResult.Success(LoadRunner.MsSince(began), reply.Calls, reply.Conflicts) : OpResult.Failure(reply, "bulk create");
         });
         await cx.App.SettleAfterWindowAsync(swarm);
         var row = RowResult.From("bulk-create-100", "bulk create of 100", RowKind.Write, clients, m);
@@ -153,7 +153,7 @@ public static class Scenarios
                 return OpResult.Failure(enqueue, "enqueue");
             }
             var (claim, receivedAt) = await claimed;
-            if (claim.Status != 200 || claim.Body!["tasks"]!.AsArray().Count != 1)
+            if (claim.Status != 200 || claim.Body!["items"]!.AsArray().Count != 1)
             {
                 return OpResult.Failure(claim, "blocking claim");
             }
@@ -298,7 +298,7 @@ public static class Scenarios
         var senders = await cx.App.JoinManyAsync(swarm, "sender", clients);
         var recipients = await cx.App.JoinManyAsync(swarm, "recipient", clients);
         await cx.App.SettleAsync(swarm);
-        var bodies = Enumerable.Range(0, clients).Select(i => AppClient.Body(new { targetId = $"recipient{i}", content = "a message from the benchmark", subject = "bench" })).ToArray();
+        var bodies = Enumerable.Range(0, clients).Select(i => AppClient.Body(new { to = $"recipient{i}", content = "a message from the benchmark", subject = "bench" })).ToArray();
         var m = await cx.LoadAsync(clients, async (i, began, ct) =>
         {
             var send = await cx.App.PostAsync(swarm.Path("messages"), senders[i], bodies[i], ct);
@@ -317,7 +317,7 @@ public static class Scenarios
                 }
                 calls += inbox.Calls;
                 conflicts += inbox.Conflicts;
-                if (inbox.Body!["messages"]!.AsArray().Any(x => (string?)x!["messageId"] == messageId))
+                if (inbox.Body!["items"]!.AsArray().Any(x => (string?)x!["messageId"] == messageId))
                 {
                     return OpResult.Success(LoadRunner.MsSince(began), calls, conflicts);
                 }
@@ -343,7 +343,7 @@ public static class Scenarios
 
         var received = new ConcurrentDictionary<string, long>();
         using var stop = new CancellationTokenSource();
-        using var request = new HttpRequestMessage(HttpMethod.Get, swarm.Path($"events/stream?after={swarm.LogEnd}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, swarm.Path($"events/stream?cursor={swarm.LogEnd}"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", swarm.CoordinatorToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await cx.App.Streaming.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);

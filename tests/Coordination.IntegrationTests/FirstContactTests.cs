@@ -20,7 +20,7 @@ public sealed class FirstContactTests
         var accepted = JsonNode.Parse(lines[^2])!;
         Assert.Equal("phase_complete", (string?)accepted["type"]);
         Assert.Equal("worker-1", (string?)accepted["actor"]);
-        var events = JsonNode.Parse(lines[^1])!["events"]!.AsArray();
+        var events = JsonNode.Parse(lines[^1])!["items"]!.AsArray();
         Assert.Equal(["swarm.created", "agent.joined", "agent.joined", "phase_complete"], events.Select(e => (string)e!["type"]!).ToArray());
     }
 

@@ -11,26 +11,17 @@ public sealed record EventQuery(long After = 0, IReadOnlyList<string>? Types = n
 
 /// <summary>Subscribe to event types or topics.</summary>
 /// <param name="Patterns">1–20 patterns: exact types (<c>task.completed</c>, <c>topic.deploys</c>), namespaces (<c>task.*</c>) or <c>*</c>.</param>
-/// <param name="After">Start after this sequence (0 = the whole log); default: the log's current end.</param>
-public sealed record CreateSubscriptionRequest(IReadOnlyList<string> Patterns, long? After = null);
+/// <param name="Cursor">Start after this cursor (a log page's <c>nextCursor</c>; <c>"0"</c> = the whole log); default: the log's current end.</param>
+public sealed record CreateSubscriptionRequest(IReadOnlyList<string> Patterns, string? Cursor = null);
 
 /// <summary>Advance a subscription's cursor.</summary>
-/// <param name="Sequence">The last sequence processed; the cursor never moves backwards.</param>
-public sealed record AckSubscriptionRequest(long Sequence);
+/// <param name="Cursor">A poll's <c>nextCursor</c>, once its events are processed; the cursor never moves backwards.</param>
+public sealed record AckSubscriptionRequest(string Cursor);
 
 /// <summary>A subscription as its owner sees it.</summary>
 /// <param name="SubscriptionId">Id (<c>sub_…</c>).</param>
 /// <param name="Owner">The agent that created it (the only one that may use it).</param>
 /// <param name="Patterns">Its patterns.</param>
-/// <param name="Cursor">The last acknowledged sequence: polls return events after it.</param>
+/// <param name="Cursor">The acknowledged position: polls return events after it.</param>
 /// <param name="CreatedAt">Creation time.</param>
-public sealed record SubscriptionView(string SubscriptionId, string Owner, IReadOnlyList<string> Patterns, long Cursor, DateTimeOffset CreatedAt);
-
-/// <summary>Events for a subscription.</summary>
-/// <param name="Events">Matching events after the cursor, in sequence order.</param>
-/// <param name="Cursor">The subscription's cursor when read.</param>
-/// <param name="NextAfter">
-/// How far the log was examined: acknowledge this after processing <paramref name="Events"/> (it also skips stretches with
-/// no matching event).
-/// </param>
-public sealed record SubscriptionEvents(IReadOnlyList<SwarmEvent> Events, long Cursor, long NextAfter);
+public sealed record SubscriptionView(string SubscriptionId, string Owner, IReadOnlyList<string> Patterns, string Cursor, DateTimeOffset CreatedAt);

@@ -25,10 +25,10 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
     {
         var patterns = TypePattern.ParseAll(request.Patterns, "patterns");
         var head = await sequencer.LastSequenceAsync(swarmId, cancellationToken).ConfigureAwait(false);
-        var cursor = request.After ?? head;
-        if (cursor < 0 || cursor > head)
+        var cursor = EventCursor.Parse(request.Cursor) ?? head;
+        if (cursor > head)
         {
-            throw Validation.Invalid("after", $"must be between 0 and the log's last sequence ({head}); got {cursor}.");
+            throw Validation.Invalid("cursor", $"must be at most the log's end (\"{EventCursor.Format(head)}\"); got \"{EventCursor.Format(cursor)}\".");
         }
         var texts = patterns.Select(p => p.Text).ToList();
         var row = await OptimisticRetry.RunAsync(async ct =>
@@ -48,9 +48,10 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
 
     /// <summary>
     /// Matching events after the cursor, up to <paramref name="limit"/>; with <paramref name="wait"/> &gt; 0 and nothing yet,
-    /// waits (bounded) for one. Woken at once by events sequenced in this process, else by the poll interval.
+    /// waits (bounded) for one. Woken at once by events sequenced in this process, else by the poll interval. The page's
+    /// <c>nextCursor</c> is how far the log was examined (past stretches without a match), what the owner acknowledges.
     /// </summary>
-    public async Task<SubscriptionEvents> PollAsync(string swarmId, Caller caller, string subscriptionId, int limit, int wait, CancellationToken cancellationToken)
+    public async Task<ListPage<SwarmEvent>> PollAsync(string swarmId, Caller caller, string subscriptionId, int limit, int wait, CancellationToken cancellationToken)
     {
         Validation.InRange(limit, "limit", 1, 1000);
         Validation.InRange(wait, "wait", 0, MaxWaitSeconds);
@@ -65,39 +66,40 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
             var events = await log.ReadAsync(swarmId, new EventQuery(examined, Limit: limit, Patterns: patterns), cancellationToken).ConfigureAwait(false);
             if (events.Count > 0)
             {
-                var next = events.Count == limit ? events[^1].Sequence : Math.Max(events[^1].Sequence, head);
-                return new SubscriptionEvents(events, row.Cursor, next);
+                var full = events.Count == limit;
+                return new ListPage<SwarmEvent>(events, EventCursor.Format(full ? events[^1].Sequence : Math.Max(events[^1].Sequence, head)), full);
             }
             examined = Math.Max(examined, head);
             var remaining = deadline - clock.GetUtcNow();
             if (remaining <= TimeSpan.Zero)
             {
-                return new SubscriptionEvents([], row.Cursor, examined);
+                return new ListPage<SwarmEvent>([], EventCursor.Format(examined), false);
             }
             await log.WaitForNewAsync(swarmId, examined, remaining < settings.EventPollInterval ? remaining : settings.EventPollInterval, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Moves the cursor to <paramref name="request"/>'s sequence unless it is already there or beyond.</summary>
+    /// <summary>Moves the cursor to <paramref name="request"/>'s unless it is already there or beyond.</summary>
     public async Task<SubscriptionView> AcknowledgeAsync(string swarmId, Caller caller, string subscriptionId, AckSubscriptionRequest request, CancellationToken cancellationToken)
     {
+        var sequence = EventCursor.Parse(request.Cursor) ?? 0;   // required by the body contract
         var head = await sequencer.LastSequenceAsync(swarmId, cancellationToken).ConfigureAwait(false);
-        if (request.Sequence < 0 || request.Sequence > head)
+        if (sequence > head)
         {
-            throw Validation.Invalid("sequence", $"must be between 0 and the log's last sequence ({head}); got {request.Sequence}.");
+            throw Validation.Invalid("cursor", $"must be at most the log's end (\"{EventCursor.Format(head)}\"); got \"{EventCursor.Format(sequence)}\".");
         }
         var row = await OptimisticRetry.RunAsync(async ct =>
         {
             var current = await GetOwnedAsync(swarmId, caller, subscriptionId, ct).ConfigureAwait(false);
-            if (current.Cursor >= request.Sequence)
+            if (current.Cursor >= sequence)
             {
                 return current;
             }
-            var result = await table.UpdateEntityAsync(EventRows.CursorPatch(current, request.Sequence), current.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
+            var result = await table.UpdateEntityAsync(EventRows.CursorPatch(current, sequence), current.ETag, TableUpdateMode.Merge, ct).ConfigureAwait(false);
             // PreconditionFailed: another ack moved the cursor first; re-read and decide again. NotFound: deleted meanwhile.
             return result.Outcome switch
             {
-                StorageOutcome.Succeeded => current with { Cursor = request.Sequence },
+                StorageOutcome.Succeeded => current with { Cursor = sequence },
                 StorageOutcome.NotFound => throw NotFound(subscriptionId),
                 _ => null,
             };
@@ -129,7 +131,7 @@ public sealed class SubscriptionService(TableStore table, EventLog log, EventSeq
         return row;
     }
 
-    private static SubscriptionView ToView(SubscriptionRow row) => new(row.SubscriptionId, row.Owner, row.Patterns, row.Cursor, row.CreatedAt);
+    private static SubscriptionView ToView(SubscriptionRow row) => new(row.SubscriptionId, row.Owner, row.Patterns, EventCursor.Format(row.Cursor), row.CreatedAt);
 
     private static ProblemException NotFound(string subscriptionId) => new(ProblemCatalog.NotFound, $"No subscription '{subscriptionId}' in this swarm.");
 }

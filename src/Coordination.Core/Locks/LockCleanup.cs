@@ -7,7 +7,7 @@ namespace Coordination.Core.Locks;
 public sealed class LockCleanup(LockStore store, TimeProvider clock, ILogger<LockCleanup> logger)
 {
     /// <summary>
-    /// Frees expired locks of one swarm (at most <paramref name="max"/>), each with <c>resource_released</c>
+    /// Frees expired locks of one swarm (at most <paramref name="max"/>), each with <c>lock.released</c>
     /// (reason <c>expired</c>). Returns how many were freed.
     /// </summary>
     public async Task<int> SweepExpiredAsync(string swarmId, int max, CancellationToken cancellationToken)

@@ -42,7 +42,7 @@ public static class LockRules
         current?.Claim is { } held && held.IsLive(now) ? new LockResult(false, current.Resource, null, null, held.ExpiresAt, held.Holder) : null;
 
     /// <summary>
-    /// Claims a free lock, or takes over one whose claim expired (freeing that claim with <c>resource_released</c>,
+    /// Claims a free lock, or takes over one whose claim expired (freeing that claim with <c>lock.released</c>,
     /// reason <c>expired</c>). Guarded by the lock row: a new row must not exist yet, a read one must be unchanged.
     /// Changes nothing while a live claim holds the lock.
     /// </summary>
@@ -163,7 +163,7 @@ public static class LockRules
             [Released(claim, reason, actor)], -1, null);
 
     private static PendingEvent Released(LockClaim claim, string reason, string actor) =>
-        PendingEvent.Of("resource_released", claim.Resource,
+        PendingEvent.Of("lock.released", claim.Resource,
             new { resource = claim.Resource, claimId = claim.ClaimId, fencingToken = claim.FencingToken, holder = claim.Holder, reason }, actor);
 
     private static ProblemException NotHolder(LockClaim claim) =>

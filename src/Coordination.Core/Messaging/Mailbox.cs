@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
-using System.Text.RegularExpressions;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
@@ -15,15 +12,15 @@ namespace Coordination.Core.Messaging;
 /// A member's view of the mailboxes: read the inbox (marks delivered), get one message, acknowledge, read a thread,
 /// and the pending messages of a catch-up. Reading and marking a page delivered is one query plus one transaction.
 /// </summary>
-public sealed partial class Mailbox(TableStore table, EventLog events, SwarmDirectory directory, TimeProvider clock)
+public sealed class Mailbox(TableStore table, EventLog events, SwarmDirectory directory, TimeProvider clock)
 {
-    /// <summary>Longest thread returned.</summary>
+    /// <summary>Largest thread page (and the default).</summary>
     public const int MaxThreadMessages = 500;
 
     private const int MaxOperations = 100;
 
     /// <summary>A page of the caller's inbox; pending messages on it become delivered.</summary>
-    public async Task<InboxPage> ReadInboxAsync(string swarmId, Caller caller, InboxQuery query, CancellationToken cancellationToken)
+    public async Task<ListPage<MessageView>> ReadInboxAsync(string swarmId, Caller caller, InboxQuery query, CancellationToken cancellationToken)
     {
         var status = query.Status is null ? (MessageStatus?)null
             : MessageRows.ParseStatus(query.Status)
@@ -31,7 +28,7 @@ public sealed partial class Mailbox(TableStore table, EventLog events, SwarmDire
         Validation.OptionalText(query.Category, "category", 64);
         var limit = Validation.InRange(query.Limit, "limit", 1, 100);
         var recipient = caller.AgentId!;
-        var after = query.Cursor is null ? null : DecodeCursor(query.Cursor);
+        var after = query.Cursor is null ? null : MailboxCursor.DecodeInbox(query.Cursor);
         var now = clock.GetUtcNow();
         var filter = MessageRows.InboxFilter(swarmId, recipient, after, now, status, query.Category, query.IncludeBroadcast);
         var rows = new List<InboxRow>(limit + 1);
@@ -46,7 +43,7 @@ public sealed partial class Mailbox(TableStore table, EventLog events, SwarmDire
         var page = await MarkDeliveredAsync(swarmId, rows.Take(limit).ToList(), now, cancellationToken).ConfigureAwait(false);
         var views = page.Select(r => r.Message.ToView(r.Delivery, r.Recipients)).ToList();
         var more = rows.Count > limit;
-        return new InboxPage(views, more ? EncodeCursor(page[^1].RowKey[MessageRows.InboxPrefix(recipient).Length..]) : null);
+        return new ListPage<MessageView>(views, more ? MailboxCursor.Encode(page[^1].RowKey[MessageRows.InboxPrefix(recipient).Length..]) : null, more);
     }
 
     /// <summary>One message; any member may read any message of the swarm (observers read everything).</summary>
@@ -107,27 +104,31 @@ public sealed partial class Mailbox(TableStore table, EventLog events, SwarmDire
         return acknowledged;
     }
 
-    /// <summary>The whole thread of a message, in the order sent.</summary>
-    public async Task<MessageThread> GetThreadAsync(string swarmId, Caller caller, string messageId, CancellationToken cancellationToken)
+    /// <summary>A page of the thread of a message, in the order sent (<paramref name="cursor"/>: a previous page's <c>nextCursor</c>).</summary>
+    public async Task<ListPage<MessageView>> GetThreadAsync(string swarmId, Caller caller, string messageId, int limit, string? cursor, CancellationToken cancellationToken)
     {
+        Validation.InRange(limit, "limit", 1, MaxThreadMessages);
+        var after = cursor is null ? null : MailboxCursor.DecodeThread(cursor);
         var threadId = (await FindAsync(swarmId, messageId, cancellationToken).ConfigureAwait(false)).Message.ThreadId;
-        var filter = MessageRows.ThreadFilter(swarmId, threadId, clock.GetUtcNow());
-        var ids = new List<string>();
-        await foreach (var index in table.QueryAsync(filter, MessageRows.ThreadSelect, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var filter = MessageRows.ThreadFilter(swarmId, threadId, after, clock.GetUtcNow());
+        var index = new List<MessageThreadRow>(limit + 1);
+        await foreach (var row in table.QueryAsync(filter, MessageRows.ThreadSelect, limit + 1, cancellationToken).ConfigureAwait(false))
         {
-            ids.Add(MessageRows.FromThread(index).MessageId);
-            if (ids.Count == MaxThreadMessages)
+            index.Add(MessageRows.FromThread(row));
+            if (index.Count > limit)
             {
                 break;
             }
         }
+        var more = index.Count > limit;
+        var ids = index.Take(limit).Select(r => r.MessageId).ToList();
         var views = new MessageView?[ids.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, ids.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
         {
             var message = await table.GetEntityAsync(swarmId, MessageRows.MessageKey(ids[i]), cancellationToken: ct).ConfigureAwait(false);
             views[i] = message is null ? null : await ViewForAsync(caller, MessageRows.FromMessage(message), ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        return new MessageThread(threadId, views.OfType<MessageView>().ToList());
+        return new ListPage<MessageView>(views.OfType<MessageView>().ToList(), more ? MailboxCursor.Encode(MessageRows.ThreadCursorSuffix(index[limit - 1])) : null, more);
     }
 
     /// <summary>Pending messages (up to <paramref name="limit"/>, marked delivered) for an agent that (re)starts.</summary>
@@ -135,7 +136,7 @@ public sealed partial class Mailbox(TableStore table, EventLog events, SwarmDire
     {
         var query = new InboxQuery(MessageRows.StatusText(MessageStatus.Pending), Limit: limit);
         var page = await ReadInboxAsync(swarmId, caller, query, cancellationToken).ConfigureAwait(false);
-        return (page.Messages, page.NextCursor is not null);
+        return (page.Items, page.HasMore);
     }
 
     private async Task<MessageRow> FindAsync(string swarmId, string messageId, CancellationToken cancellationToken)
@@ -232,25 +233,4 @@ public sealed partial class Mailbox(TableStore table, EventLog events, SwarmDire
             }
         }
     }
-
-    private static string EncodeCursor(string suffix) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(suffix));
-
-    private static string DecodeCursor(string cursor)
-    {
-        try
-        {
-            var suffix = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            if (CursorPattern().IsMatch(suffix))
-            {
-                return suffix;
-            }
-        }
-        catch (FormatException)
-        {
-        }
-        throw Validation.Invalid("cursor", "is not a cursor this inbox returned.");
-    }
-
-    [GeneratedRegex("^[0-4]\\|[0-9]{19}\\|msg_[0-9a-z]{1,64}$")]
-    private static partial Regex CursorPattern();
 }

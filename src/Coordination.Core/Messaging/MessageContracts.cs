@@ -4,7 +4,7 @@ using Coordination.Core.Swarms;
 namespace Coordination.Core.Messaging;
 
 /// <summary>Send a message.</summary>
-/// <param name="TargetId">An agent id, <c>user</c> (the human's mailbox) or <c>*</c> (every member, the sender included).</param>
+/// <param name="To">An agent id, <c>user</c> (the human's mailbox) or <c>*</c> (every member, the sender included); the view answers it as <c>to</c>, the sender as <c>from</c>.</param>
 /// <param name="Content">The message text (1–16000 characters).</param>
 /// <param name="Category"><c>info</c> (default), <c>request</c>, <c>alert</c>, <c>error</c> or a custom label.</param>
 /// <param name="Priority">1–5, higher surfaces first (default 3).</param>
@@ -14,7 +14,7 @@ namespace Coordination.Core.Messaging;
 /// <param name="Payload">Any JSON, up to the tenant's payload limit.</param>
 /// <param name="Sender">Ignored: the sender is always the agent the token names.</param>
 public sealed record SendMessageRequest(
-    string TargetId, string Content, string? Category = null, int? Priority = null, string? Subject = null,
+    string To, string Content, string? Category = null, int? Priority = null, string? Subject = null,
     int? ExpiresInDays = null, string? ParentMessageId = null, JsonElement? Payload = null, string? Sender = null);
 
 /// <summary>A message as members see it.</summary>
@@ -51,16 +51,6 @@ public sealed record MessageView(
 /// <param name="Cursor">From a previous page's <c>nextCursor</c>.</param>
 public sealed record InboxQuery(string? Status = null, string? Category = null, int Limit = 20, bool IncludeBroadcast = true, string? Cursor = null);
 
-/// <summary>A page of the caller's inbox, by priority (highest first) then age (oldest first).</summary>
-/// <param name="Messages">Messages; pending ones were marked delivered by this read.</param>
-/// <param name="NextCursor">Pass as <c>cursor</c> for the next page; null on the last page.</param>
-public sealed record InboxPage(IReadOnlyList<MessageView> Messages, string? NextCursor);
-
-/// <summary>A whole thread, oldest first.</summary>
-/// <param name="ThreadId">The first message's id.</param>
-/// <param name="Messages">Every (unexpired) message of the thread in the order sent.</param>
-public sealed record MessageThread(string ThreadId, IReadOnlyList<MessageView> Messages);
-
 /// <summary>Catch-up for an agent that (re)starts.</summary>
 /// <param name="Limit">Pending messages to return (1–50, default 5).</param>
 public sealed record CatchUpRequest(int? Limit = null);
@@ -73,8 +63,8 @@ public sealed record MemberSummary(string AgentId, string Role, string Status);
 
 /// <summary>What an agent needs on (re)start: its most urgent pending messages and a compact picture of the swarm.</summary>
 /// <param name="Messages">Pending messages (marked delivered by this call), by priority then age.</param>
-/// <param name="MorePending">True when more pending messages wait in the inbox.</param>
+/// <param name="HasMore">True when more pending messages wait in the inbox.</param>
 /// <param name="Swarm">The swarm.</param>
 /// <param name="Members">Every member with role and presence.</param>
 /// <param name="LastSequence">The log's last sequence: read or subscribe from here.</param>
-public sealed record CatchUpResponse(IReadOnlyList<MessageView> Messages, bool MorePending, SwarmView Swarm, IReadOnlyList<MemberSummary> Members, long LastSequence);
+public sealed record CatchUpResponse(IReadOnlyList<MessageView> Messages, bool HasMore, SwarmView Swarm, IReadOnlyList<MemberSummary> Members, long LastSequence);

@@ -186,9 +186,20 @@ public static class MessageRows
         return includeBroadcast ? filter : filter + " and Broadcast eq false";
     }
 
-    /// <summary>The unexpired index rows of a thread, in the order sent.</summary>
-    public static string ThreadFilter(string swarmId, string threadId, DateTimeOffset now) =>
-        $"{TableFilter.RowKeyPrefix(swarmId, ThreadPrefix(threadId))} and {Unexpired(now)}";
+    /// <summary>
+    /// The unexpired index rows of a thread, in the order sent, after the key suffix <paramref name="after"/> (a cursor;
+    /// null from the start).
+    /// </summary>
+    public static string ThreadFilter(string swarmId, string threadId, string? after, DateTimeOffset now)
+    {
+        var prefix = ThreadPrefix(threadId);
+        return after is null
+            ? $"{TableFilter.RowKeyPrefix(swarmId, prefix)} and {Unexpired(now)}"
+            : $"{TableFilter.Partition(swarmId)} and RowKey gt {TableFilter.Literal(prefix + after)} and RowKey lt {TableFilter.Literal(prefix[..^1] + "}")} and {Unexpired(now)}";
+    }
+
+    /// <summary>The key suffix after <see cref="ThreadPrefix"/> of a thread index row: what a thread cursor holds.</summary>
+    public static string ThreadCursorSuffix(MessageThreadRow row) => ThreadKey(row.ThreadId, row.SentTicks, row.MessageId)[ThreadPrefix(row.ThreadId).Length..];
 
     /// <summary>Expiry index rows due at <paramref name="now"/>, soonest first.</summary>
     public static string DueFilter(string swarmId, DateTimeOffset now) =>

@@ -115,7 +115,7 @@ public sealed class MessageSender(TableStore table, EventLog events, SwarmDirect
 
     private async Task<MessageContent> ValidateAsync(string swarmId, Caller caller, SendMessageRequest request, CancellationToken cancellationToken)
     {
-        var target = Validation.Identifier(request.TargetId, "targetId");
+        var target = Validation.Identifier(request.To, "to");
         var content = Validation.RequiredText(request.Content, "content", MaxContentLength);
         var category = request.Category is null ? "info" : Validation.Identifier(request.Category, "category");
         if (category.Length > 64)
@@ -131,7 +131,7 @@ public sealed class MessageSender(TableStore table, EventLog events, SwarmDirect
         if (target is not (MessageRows.BroadcastTarget or MessageRows.UserTarget)
             && await directory.GetMemberAsync(swarmId, target, cancellationToken).ConfigureAwait(false) is null)
         {
-            throw Validation.Invalid("targetId", $"'{target}' is not a member of this swarm (use an agent id, 'user' or '*').");
+            throw Validation.Invalid("to", $"'{target}' is not a member of this swarm (use an agent id, 'user' or '*').");
         }
         var now = clock.GetUtcNow();
         var messageId = Ids.New("msg");

@@ -47,14 +47,18 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
         return MemberRows.ToView(MemberRows.From(row), clock.GetUtcNow(), settings.PresenceTtl);
     }
 
-    /// <summary>Members with a capability and/or a heartbeat within the last days, most recently seen first.</summary>
-    public async Task<IReadOnlyList<MemberView>> FindAsync(string swarmId, string? capability, int? activeWithinDays, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of the members with a capability and/or seen within the last days, most recently seen first (then by id);
+    /// <paramref name="cursor"/> is a previous page's <c>nextCursor</c>.
+    /// </summary>
+    public async Task<ListPage<MemberView>> FindAsync(string swarmId, string? capability, int? activeWithinDays, int limit, string? cursor, CancellationToken cancellationToken)
     {
         Validation.InRange(limit, "limit", 1, 1000);
         if (activeWithinDays is { } days)
         {
             Validation.InRange(days, "activeWithinDays", 1, 3650);
         }
+        var after = cursor is null ? ((long, string)?)null : AgentCursor.Parse(cursor);
         var now = clock.GetUtcNow();
         var found = new List<MemberView>();
         await foreach (var row in table.QueryAsync(TableFilter.RowKeyPrefix(swarmId, SwarmRows.AgentPrefix), cancellationToken: cancellationToken).ConfigureAwait(false))
@@ -68,9 +72,15 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
             {
                 continue;
             }
+            if (after is { } position && !AgentCursor.IsAfter(member, position))
+            {
+                continue;
+            }
             found.Add(member);
         }
-        return found.OrderByDescending(m => m.LastHeartbeat).Take(limit).ToList();
+        var page = found.OrderByDescending(m => m.LastHeartbeat).ThenBy(m => m.AgentId, StringComparer.Ordinal).Take(limit).ToList();
+        var more = found.Count > limit;
+        return new ListPage<MemberView>(page, more ? AgentCursor.After(page[^1]) : null, more);
     }
 
     /// <summary>

@@ -32,12 +32,16 @@ public sealed record SwarmView(string SwarmId, string Name, string? Goal, int Ma
 /// <param name="ExpiresAt">When the token expires (join again with the same agent id for a new one).</param>
 public sealed record AgentCredentials(string SwarmId, string AgentId, Role Role, string Token, DateTimeOffset ExpiresAt);
 
-/// <summary>The result of creating a swarm.</summary>
-/// <param name="Swarm">The swarm.</param>
+/// <summary>The result of creating a swarm: its id and join code at the top, the creator's coordinator credentials, and the swarm.</summary>
+/// <param name="SwarmId">The new swarm's id (<c>swarm_…</c>).</param>
 /// <param name="JoinCode">Code others join with.</param>
-/// <param name="Coordinator">The creator's coordinator credentials.</param>
 /// <param name="CoordinatorCode">Code that joins as coordinator (or worker or observer); give it only to co-coordinators.</param>
-public sealed record CreateSwarmResponse(SwarmView Swarm, string JoinCode, AgentCredentials Coordinator, string CoordinatorCode);
+/// <param name="AgentId">The creator's agent id (the coordinator).</param>
+/// <param name="Role">Always <c>coordinator</c>.</param>
+/// <param name="Token">The creator's agent token (<c>ct_…</c>); send as <c>Authorization: Bearer</c>.</param>
+/// <param name="ExpiresAt">When the token expires.</param>
+/// <param name="Swarm">The swarm as its coordinator sees it.</param>
+public sealed record CreateSwarmResponse(string SwarmId, string JoinCode, string CoordinatorCode, string AgentId, Role Role, string Token, DateTimeOffset ExpiresAt, SwarmView Swarm);
 
 /// <summary>
 /// Join a swarm with its join code or coordinator code (no other credentials). Joining again with a member's own
@@ -62,10 +66,6 @@ public sealed record JoinSwarmRequest(string JoinCode, Role Role, string? SwarmI
 /// <param name="LastHeartbeat">Time of the last heartbeat (the join counts as one).</param>
 /// <param name="JoinedAt">When it joined.</param>
 public sealed record MemberView(string AgentId, string? Name, Role Role, string Status, bool Online, IReadOnlyList<string> Capabilities, JsonElement? Metadata, DateTimeOffset LastHeartbeat, DateTimeOffset JoinedAt);
-
-/// <summary>The members of a swarm.</summary>
-/// <param name="Members">Members with presence.</param>
-public sealed record MemberList(IReadOnlyList<MemberView> Members);
 
 /// <summary>The outcome of admitting an agent: its credentials, and whether it became a member just now (else it rejoined).</summary>
 /// <param name="Credentials">The fresh credentials.</param>

@@ -51,8 +51,8 @@ public sealed class SwarmService(
         events.Committed(swarmId);
 
         var (token, claims) = tokens.Issue(tenant.Id, swarmId, coordinatorId, Role.Coordinator, tokenId);
-        return new CreateSwarmResponse(ToView(swarm, 1, showCodes: true), JoinCodes.Display(swarm.JoinCode),
-            new AgentCredentials(swarmId, coordinatorId, Role.Coordinator, token, claims.ExpiresAt), JoinCodes.Display(swarm.CoordinatorCode!));
+        return new CreateSwarmResponse(swarmId, JoinCodes.Display(swarm.JoinCode), JoinCodes.Display(swarm.CoordinatorCode!), coordinatorId, Role.Coordinator, token,
+            claims.ExpiresAt, ToView(swarm, 1, showCodes: true));
     }
 
     /// <summary>The swarm; its codes only for coordinators and the owning tenant (access control has checked the tenant owns it).</summary>

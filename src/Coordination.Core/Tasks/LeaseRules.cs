@@ -41,6 +41,14 @@ public static partial class LeaseRules
     public static bool IsClaimable(TaskRow task, string? agentId, DateTimeOffset now) =>
         task.Status == TaskStatus.Pending && task.ReadyAt <= now && task.MayBeClaimedBy(agentId);
 
+    /// <summary>
+    /// Where a task stands in the claim order, as an ordinal key: priority (higher first), then the time it became ready
+    /// (older first) — the ready row's key. A task whose lease lapsed ranks as if it came back to the queue at its lease's
+    /// expiry, as the sweep would have put it back; so every claim, stolen or not, keeps priority then age.
+    /// </summary>
+    public static string QueueRank(TaskRow task) =>
+        TaskRows.ReadyKey(task.Status == TaskStatus.Claimed && task.LeaseExpiresAt is { } expiry ? task with { ReadyAt = expiry } : task);
+
     /// <summary>True when <paramref name="agentId"/> may take over the task's expired lease at <paramref name="now"/>.</summary>
     public static bool CanSteal(TaskRow task, string? agentId, DateTimeOffset now) =>
         task.Status == TaskStatus.Claimed && !task.IsLeased(now) && AfterLostAttempt(task) == TaskStatus.Pending && task.MayBeClaimedBy(agentId);

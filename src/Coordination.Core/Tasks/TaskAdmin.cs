@@ -9,7 +9,7 @@ namespace Coordination.Core.Tasks;
 /// held. Each reads the task, decides with <see cref="LeaseRules"/> and commits; a lost race is decided again on a fresh
 /// read (<c>contention</c> only once the bounded retries are used up).
 /// </summary>
-public sealed class TaskAdmin(TaskStore store, TimeProvider clock) : IMemberDepartureHandler
+public sealed class TaskAdmin(TaskStore store, SwarmDirectory directory, TimeProvider clock) : IMemberDepartureHandler
 {
     /// <summary>Coordinator edits: title, description, priority, cancel or un-cancel.</summary>
     public Task<TaskView> UpdateAsync(string swarmId, Caller caller, string taskId, UpdateTaskRequest request, CancellationToken cancellationToken)
@@ -22,11 +22,15 @@ public sealed class TaskAdmin(TaskStore store, TimeProvider clock) : IMemberDepa
         return ApplyAsync(swarmId, taskId, edit, cancellationToken);
     }
 
-    /// <summary>Assigns (or unassigns) a task; a claimed task held by someone else needs <paramref name="request"/>.Force.</summary>
-    public Task<TaskView> ReassignAsync(string swarmId, Caller caller, string taskId, ReassignTaskRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Assigns a task to a current member that may claim (or unassigns it); a claimed task held by someone else needs
+    /// <paramref name="request"/>.Force.
+    /// </summary>
+    public async Task<TaskView> ReassignAsync(string swarmId, Caller caller, string taskId, ReassignTaskRequest request, CancellationToken cancellationToken)
     {
         var assignee = request.AssignedTo is null ? null : Validation.Identifier(request.AssignedTo, "assignedTo");
-        return ApplyAsync(swarmId, taskId, new ReassignTask(assignee, request.Force, caller.Actor), cancellationToken);
+        await TaskInput.EnsureAssigneeAsync(directory, swarmId, assignee, "assignedTo", cancellationToken).ConfigureAwait(false);
+        return await ApplyAsync(swarmId, taskId, new ReassignTask(assignee, request.Force, caller.Actor), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a task; a claimed one only with <paramref name="force"/> (coordinator).</summary>

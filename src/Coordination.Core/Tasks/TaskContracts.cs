@@ -36,7 +36,7 @@ public enum TaskStatus
 /// <param name="Payload">Any JSON, up to the tenant's payload limit.</param>
 /// <param name="Priority">0–9 (higher is more urgent) or low/normal/high/critical (2/5/7/9); default normal.</param>
 /// <param name="Dependencies">Task ids that must complete first (≤ 20).</param>
-/// <param name="AssignedTo">Only this agent may claim it.</param>
+/// <param name="AssignedTo">Only this agent may claim it: a current member, worker or coordinator (else 400).</param>
 /// <param name="MaxAttempts">Claims allowed before dead-lettering (1–100, default 3).</param>
 /// <param name="NotBefore">Not claimable before this time.</param>
 /// <param name="IdempotencyKey">A repeat with the same key returns the original task (also the Idempotency-Key header).</param>
@@ -92,7 +92,7 @@ public sealed record ReleaseTaskRequest(string? LeaseId = null, long? FencingTok
 public sealed record UpdateTaskRequest(string? Title = null, string? Description = null, JsonElement? Priority = null, TaskStatus? Status = null);
 
 /// <summary>Assign a task to an agent (or unassign with null).</summary>
-/// <param name="AssignedTo">The agent, or null.</param>
+/// <param name="AssignedTo">The agent (a current member, worker or coordinator), or null.</param>
 /// <param name="Force">Take it from its current lease holder too.</param>
 public sealed record ReassignTaskRequest(string? AssignedTo, bool Force = false);
 
@@ -109,16 +109,20 @@ public sealed record TaskView(
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string CreatedBy);
 
 /// <summary>Tasks claimed in one call (empty when none was ready within the wait).</summary>
-/// <param name="Tasks">Each with its lease.</param>
-public sealed record ClaimedTasks(IReadOnlyList<TaskView> Tasks);
+/// <param name="Items">Each with its lease, in claim order (priority then age).</param>
+public sealed record ClaimedTasks(IReadOnlyList<TaskView> Items);
 
-/// <summary>Counts per state.</summary>
-public sealed record TaskStats(int Pending, int Blocked, int InProgress, int Completed, int Failed, int DeadLettered, int Cancelled, int Total);
-
-/// <summary>A page of tasks.</summary>
-/// <param name="Tasks">Tasks in creation order.</param>
-/// <param name="Cursor">Pass back to continue; null at the end.</param>
-public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, string? Cursor);
+/// <summary>Counts per state, keyed by the states' wire names.</summary>
+/// <param name="Pending">Tasks <c>pending</c>.</param>
+/// <param name="Blocked">Tasks <c>blocked</c>.</param>
+/// <param name="Claimed">Tasks <c>claimed</c>.</param>
+/// <param name="Completed">Tasks <c>completed</c>.</param>
+/// <param name="Failed">Tasks <c>failed</c>.</param>
+/// <param name="DeadLettered">Tasks <c>dead_lettered</c>.</param>
+/// <param name="Cancelled">Tasks <c>cancelled</c>.</param>
+/// <param name="Total">All tasks.</param>
+public sealed record TaskStats(
+    int Pending, int Blocked, int Claimed, int Completed, int Failed, [property: JsonPropertyName("dead_lettered")] int DeadLettered, int Cancelled, int Total);
 
 /// <summary>Tasks created in bulk.</summary>
 /// <param name="Tasks">In request order.</param>
@@ -142,6 +146,6 @@ public sealed record RecoveredTasks(bool DryRun, IReadOnlyList<string> Tasks);
 public sealed record TaskSummary(string TaskId, string Type, string Title, TaskStatus Status, int Priority, string? Owner, string? AssignedTo, int Attempts, DateTimeOffset UpdatedAt);
 
 /// <summary>The snapshot list.</summary>
-/// <param name="Tasks">Up to 1000 tasks in creation order.</param>
+/// <param name="Items">Up to 1000 tasks in creation order.</param>
 /// <param name="Truncated">True when the swarm has more.</param>
-public sealed record TaskSnapshot(IReadOnlyList<TaskSummary> Tasks, bool Truncated);
+public sealed record TaskSnapshot(IReadOnlyList<TaskSummary> Items, bool Truncated);

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Coordination.Core.Common;
+using Coordination.Core.Identity;
+using Coordination.Core.Swarms;
 
 namespace Coordination.Core.Tasks;
 
@@ -27,6 +29,10 @@ public static partial class TaskInput
     /// <summary>Most dependencies one task may have.</summary>
     public const int MaxDependencies = 20;
 
+    /// <summary>The task states by their wire names (as responses write them), in declaration order.</summary>
+    private static readonly IReadOnlyList<KeyValuePair<string, TaskStatus>> StatusNames =
+        [.. Enum.GetValues<TaskStatus>().Select(s => KeyValuePair.Create(JsonSerializer.Serialize(s).Trim('"'), s))];
+
     private static readonly Dictionary<string, int> PriorityNames = new(StringComparer.OrdinalIgnoreCase) { ["low"] = 2, ["normal"] = 5, ["high"] = 7, ["critical"] = 9 };
 
     /// <summary>A task id as this service makes them.</summary>
@@ -44,6 +50,28 @@ public static partial class TaskInput
         { ValueKind: JsonValueKind.String } s when PriorityNames.TryGetValue(s.GetString()!, out var named) => named,
         _ => throw Validation.Invalid(field, "must be 0-9 or one of low, normal, high, critical."),
     };
+
+    /// <summary>
+    /// Parses a status filter by its wire name (<c>pending</c>, <c>dead_lettered</c>, …), exactly as responses write it;
+    /// anything else (a .NET name such as <c>DeadLettered</c>, a number) is refused listing the allowed names.
+    /// </summary>
+    public static TaskStatus? Status(string? status, string field)
+    {
+        if (status is null)
+        {
+            return null;
+        }
+        foreach (var (name, value) in StatusNames)
+        {
+            if (string.Equals(name, status, StringComparison.Ordinal))
+            {
+                return value;
+            }
+        }
+        var allowed = StatusNames.Select(n => n.Key).ToList();
+        throw Validation.Invalid(field, $"'{status}' is not a task status; expected one of {string.Join(", ", allowed)}.",
+            new Dictionary<string, object?> { ["allowed"] = allowed });
+    }
 
     /// <summary>Validates a create request; <paramref name="prefix"/> locates it in a bulk request (<c>tasks[3].</c>).</summary>
     public static TaskPlan Plan(CreateTaskRequest request, string prefix, int payloadLimit)
@@ -70,6 +98,27 @@ public static partial class TaskInput
             request.AssignedTo is null ? null : Validation.Identifier(request.AssignedTo, prefix + "assignedTo"),
             Validation.InRange(request.MaxAttempts ?? 3, prefix + "maxAttempts", 1, 100),
             request.NotBefore);
+    }
+
+    /// <summary>
+    /// Refuses an assignee that could never claim the task: one that is not a current member of the swarm (never joined,
+    /// or left), or an observer. Null (no assignee) passes.
+    /// </summary>
+    public static async Task EnsureAssigneeAsync(SwarmDirectory directory, string swarmId, string? agentId, string field, CancellationToken cancellationToken)
+    {
+        if (agentId is null)
+        {
+            return;
+        }
+        var member = await directory.GetMemberAsync(swarmId, agentId, cancellationToken).ConfigureAwait(false);
+        if (member is null)
+        {
+            throw Validation.Invalid(field, $"'{agentId}' is not a member of this swarm; a task can be assigned only to a current member, or nobody could claim it.");
+        }
+        if (member.Role == Role.Observer)
+        {
+            throw Validation.Invalid(field, $"'{agentId}' is an observer, which cannot claim tasks; assign a worker or a coordinator.");
+        }
     }
 
     /// <summary>A new task row from a plan: blocked while <paramref name="openDependencies"/> remain, else pending from its notBefore.</summary>

@@ -133,12 +133,17 @@ public sealed class TaskLeases(TaskStore store, KeyedSignal signal, Coordination
                 request.Count + Spread, cancellationToken, MaxCandidatePages).ConfigureAwait(false))
                 .Where(ready => LeaseRules.IsClaimable(ready, request.Caller.AgentId, now)).ToList();
             // Uncontended, take the head (strict priority then age); after a lost race, spread over the first few.
-            var chosen = round == 0 ? candidates.Take(request.Count).ToList() : candidates.OrderBy(_ => Random.Shared.Next()).Take(request.Count).ToList();
-            var transitions = chosen.Select(ready => LeaseRules.Decide(ready, new ClaimTask(request.Caller.AgentId!, Ids.New("lease"), request.Lease, request.Caller.Actor), now)).ToList();
+            var options = round == 0 ? candidates : candidates.OrderBy(_ => Random.Shared.Next()).ToList();
+            var transitions = options.Select(ready => LeaseRules.Decide(ready, new ClaimTask(request.Caller.AgentId!, Ids.New("lease"), request.Lease, request.Caller.Actor), now)).ToList();
             if (transitions.Count < request.Count)
             {
-                transitions.AddRange(await StealsAsync(request, request.Count - transitions.Count, now, cancellationToken).ConfigureAwait(false));
+                // Lapsed leases are looked for only when the ready tasks fall short, so an uncontended claim stays one query and
+                // one transaction; those found rank with the ready ones by priority then age (issue 12: a lapsed priority-8
+                // task came back after ready tasks of priority 6, 4, 2 and 0).
+                transitions.AddRange(await StealsAsync(request, request.Count, now, cancellationToken).ConfigureAwait(false));
+                transitions = round == 0 ? [.. transitions.OrderBy(t => LeaseRules.QueueRank(t.Before), StringComparer.Ordinal)] : transitions;
             }
+            transitions = transitions.Take(request.Count).ToList();
             if (transitions.Count == 0)
             {
                 return [];

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
@@ -12,12 +13,12 @@ public sealed class TaskQueries(TaskStore store, EventLog events)
     public const int SnapshotLimit = 1000;
 
     /// <summary>A page of tasks in creation order; the cursor resumes exactly after the last one, whatever is added meanwhile.</summary>
-    public async Task<TaskPage> ListAsync(string swarmId, TaskStatus? status, string? type, string? assignedTo, string? owner, int limit, string? cursor, CancellationToken cancellationToken)
+    public async Task<ListPage<TaskView>> ListAsync(string swarmId, string? status, string? type, string? assignedTo, string? owner, int limit, string? cursor, CancellationToken cancellationToken)
     {
         Validation.InRange(limit, "limit", 1, 1000);
-        var filter = TaskRows.ListFilter(swarmId, status, type is null ? null : TaskInput.Type(type, "type"), assignedTo, owner);
+        var filter = TaskRows.ListFilter(swarmId, TaskInput.Status(status, "status"), type is null ? null : TaskInput.Type(type, "type"), assignedTo, owner);
         var (rows, next) = await store.PageAsync(filter, limit, cursor is null ? null : DecodeCursor(cursor), cancellationToken).ConfigureAwait(false);
-        return new TaskPage(rows.Select(r => r.ToView()).ToList(), next is null ? null : EncodeCursor(next));
+        return new ListPage<TaskView>(rows.Select(r => r.ToView()).ToList(), next is null ? null : EncodeCursor(next), next is not null);
     }
 
     /// <summary>Every task (up to <see cref="SnapshotLimit"/>) in one compact list.</summary>
@@ -36,9 +37,23 @@ public sealed class TaskQueries(TaskStore store, EventLog events)
             Count(TaskStatus.Failed), Count(TaskStatus.DeadLettered), Count(TaskStatus.Cancelled), counts.Values.Sum());
     }
 
-    /// <summary>Task events (<c>task.*</c>) after a sequence and/or since a time.</summary>
-    public Task<IReadOnlyList<SwarmEvent>> EventsAsync(string swarmId, DateTimeOffset? since, long after, int limit, CancellationToken cancellationToken) =>
-        events.ReadAsync(swarmId, new EventQuery(after, Since: since, Limit: Validation.InRange(limit, "limit", 1, 1000), Patterns: TypePattern.ParseAll(["task.*"], "type")), cancellationToken);
+    /// <summary>
+    /// Task events (<c>task.*</c>) after the cursor (a sequence) and/or since a time. The next cursor is the last event's
+    /// sequence — also on a page that reaches the end, so a poller keeps its place — or, when no event came, the cursor
+    /// given (null without one).
+    /// </summary>
+    public async Task<ListPage<SwarmEvent>> EventsAsync(string swarmId, DateTimeOffset? since, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var after = cursor is null ? 0 : SequenceCursor(cursor);
+        Validation.InRange(limit, "limit", 1, 1000);
+        var found = await events.ReadAsync(swarmId, new EventQuery(after, Since: since, Limit: limit, Patterns: TypePattern.ParseAll(["task.*"], "type")), cancellationToken).ConfigureAwait(false);
+        var next = found.Count > 0 ? found[^1].Sequence.ToString(CultureInfo.InvariantCulture) : cursor;
+        return new ListPage<SwarmEvent>(found, next, found.Count == limit);
+    }
+
+    private static long SequenceCursor(string cursor) =>
+        long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence) ? sequence
+        : throw Validation.Invalid("cursor", $"'{cursor}' is not a cursor this API returned: task event cursors are sequence numbers (a nextCursor).");
 
     private static string EncodeCursor(string token) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
 

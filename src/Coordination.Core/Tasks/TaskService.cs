@@ -2,12 +2,13 @@ using Coordination.Core.Common;
 using Coordination.Core.Events;
 using Coordination.Core.Identity;
 using Coordination.Core.Problems;
+using Coordination.Core.Swarms;
 using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Tasks;
 
 /// <summary>Creating tasks (one transaction each, idempotent with a key), dependencies between them, and reading one.</summary>
-public sealed class TaskService(TaskStore store, EventLog events, TenantDirectory tenants, TimeProvider clock)
+public sealed class TaskService(TaskStore store, EventLog events, TenantDirectory tenants, SwarmDirectory directory, TimeProvider clock)
 {
     /// <summary>Tasks written per transaction in a bulk create (three operations each).</summary>
     public const int BulkChunk = 33;
@@ -20,6 +21,7 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
     {
         var key = Validation.OptionalText(idempotencyKey ?? request.IdempotencyKey, "idempotencyKey", 200);
         var plan = TaskInput.Plan(request, "", LimitOf(caller));
+        await TaskInput.EnsureAssigneeAsync(directory, swarmId, plan.AssignedTo, "assignedTo", cancellationToken).ConfigureAwait(false);
         var created = await OptimisticRetry.RunAsync(ct => TryCreateAsync(swarmId, caller, plan, key, ct), "the task's dependencies", cancellationToken).ConfigureAwait(false);
         return (created.Task, created.IsNew);
     }
@@ -27,9 +29,9 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
     /// <summary>
     /// Creates up to 100 tasks. Every item is validated first: one invalid item creates none and is named by its index.
     /// They are then written in transactions of <see cref="BulkChunk"/>; with an idempotency key a repeat returns the same
-    /// tasks and writes whatever an interrupted first call did not.
+    /// tasks and writes whatever an interrupted first call did not. <c>Created</c> is false for such a repeat.
     /// </summary>
-    public async Task<CreatedTasks> CreateBulkAsync(string swarmId, Caller caller, BulkCreateTasksRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<(CreatedTasks Tasks, bool Created)> CreateBulkAsync(string swarmId, Caller caller, BulkCreateTasksRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         if (request.Tasks is null || request.Tasks.Count is 0 or > 100)
         {
@@ -43,16 +45,17 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
             {
                 throw Validation.Invalid($"tasks[{i}].dependencies", "bulk creation takes no dependencies; create dependent tasks one by one.");
             }
+            await TaskInput.EnsureAssigneeAsync(directory, swarmId, plans[i].AssignedTo, $"tasks[{i}].assignedTo", cancellationToken).ConfigureAwait(false);
         }
         var now = clock.GetUtcNow();
-        var ids = await BulkIdsAsync(swarmId, key, plans.Count, now, cancellationToken).ConfigureAwait(false);
+        var (ids, fresh) = await BulkIdsAsync(swarmId, key, plans.Count, now, cancellationToken).ConfigureAwait(false);
         var views = new List<TaskView>(plans.Count);
         for (var start = 0; start < plans.Count; start += BulkChunk)
         {
             var chunk = Enumerable.Range(start, Math.Min(BulkChunk, plans.Count - start)).ToList();
             views.AddRange(await WriteChunkAsync(swarmId, caller, chunk.Select(i => (ids[i], plans[i])).ToList(), key is not null, now, cancellationToken).ConfigureAwait(false));
         }
-        return new CreatedTasks(views);
+        return (new CreatedTasks(views), fresh);
     }
 
     /// <summary>One task, with the dependencies it still waits for.</summary>
@@ -103,16 +106,16 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
         }
     }
 
-    /// <summary>The ids a bulk create writes: new ones, or with a key those a first call with the key chose.</summary>
-    private async Task<IReadOnlyList<string>> BulkIdsAsync(string swarmId, string? key, int count, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The ids a bulk create writes: new ones (fresh), or with a key those a first call with the key chose.</summary>
+    private async Task<(IReadOnlyList<string> Ids, bool Fresh)> BulkIdsAsync(string swarmId, string? key, int count, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var ids = Enumerable.Range(0, count).Select(i => Ids.NewSortable("task", now.AddTicks(i))).ToList();
         if (key is null)
         {
-            return ids;
+            return (ids, true);
         }
         var claimed = await store.ClaimKeyAsync(new TaskKeyRow(swarmId, key, ids), cancellationToken).ConfigureAwait(false);
-        return claimed.TaskIds.Count == count ? claimed.TaskIds
+        return claimed.TaskIds.Count == count ? (claimed.TaskIds, claimed.TaskIds.SequenceEqual(ids, StringComparer.Ordinal))
             : throw new ProblemException(ProblemCatalog.AlreadyExists, $"Idempotency key '{key}' was used for a different request ({claimed.TaskIds.Count} tasks).");
     }
 

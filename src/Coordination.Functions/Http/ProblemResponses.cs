@@ -17,7 +17,8 @@ public static class ProblemResponses
     /// <summary>
     /// Every problem the endpoint can answer: the declared ones, plus those that follow from what it is. Any request can
     /// meet a long URL, an invalid path segment, or storage trouble; a credential can be refused; a swarm route can name
-    /// a swarm that is not there or archived; a role can be too low; a body can be malformed, too large or not JSON.
+    /// a swarm that is not there or archived; a role can be too low; a write can lose to concurrent writers; a body can
+    /// be malformed, too large or not JSON.
     /// </summary>
     public static IReadOnlyList<ProblemType> Of(EndpointMetadataCollection metadata, bool hasBody, bool hasParameters, bool swarmRoute)
     {
@@ -39,6 +40,11 @@ public static class ProblemResponses
                 problems.Add(ProblemCatalog.SwarmArchived);
             }
         }
+        if (access is { Access: not Access.Anonymous } && IsWrite(metadata))
+        {
+            // Every write runs under optimistic concurrency and gives up after its bounded retries (OptimisticRetry).
+            problems.Add(ProblemCatalog.Contention);
+        }
         if (hasBody)
         {
             problems.AddRange([ProblemCatalog.MalformedJson, ProblemCatalog.ValidationFailed, ProblemCatalog.PayloadTooLarge, ProblemCatalog.UnsupportedMediaType]);
@@ -57,4 +63,7 @@ public static class ProblemResponses
         }
         return problems.Distinct().OrderBy(p => p.Status).ThenBy(p => p.Code, StringComparer.Ordinal).ToList();
     }
+
+    private static bool IsWrite(EndpointMetadataCollection metadata) =>
+        metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods.Any(m => m is not ("GET" or "HEAD")) ?? false;
 }

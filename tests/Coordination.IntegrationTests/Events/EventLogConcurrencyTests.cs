@@ -89,8 +89,8 @@ public sealed class EventLogConcurrencyTests
         for (var poll = 0; poll < 100_000; poll++)
         {
             var stopping = stop.IsCancellationRequested;
-            var page = JsonNode.Parse(await client.GetStringAsync($"api/swarms/{swarm.SwarmId}/events?after={cursor}&limit=1000"))!;
-            foreach (var e in page["events"]!.AsArray())
+            var page = JsonNode.Parse(await client.GetStringAsync($"api/swarms/{swarm.SwarmId}/events?cursor={cursor}&limit=1000"))!;
+            foreach (var e in page["items"]!.AsArray())
             {
                 var sequence = (long)e!["sequence"]!;
                 if (sequence != cursor + 1)

@@ -18,7 +18,7 @@ public sealed class EventStreamTests
         var writerToken = await app.JoinAsync(swarm, "writer");
         using var writer = app.ClientFor(writerToken);
         using var reader = app.ClientFor(swarm.CoordinatorToken);
-        var url = $"api/swarms/{swarm.SwarmId}/events/stream?after=3";   // after swarm.created and the two joins
+        var url = $"api/swarms/{swarm.SwarmId}/events/stream?cursor=3";   // after swarm.created and the two joins
 
         var received = new List<SseEvent>();
         await using (var first = await SseReader.OpenAsync(reader, url))
@@ -56,7 +56,7 @@ public sealed class EventStreamTests
         await using var app = await RunningApp.StartAsync(settings: new Dictionary<string, string> { ["Coordination:EventPollMilliseconds"] = "30000" });
         var swarm = await app.CreateSwarmAsync();
         using var client = app.ClientFor(swarm.CoordinatorToken);
-        await using var stream = await SseReader.OpenAsync(client, $"api/swarms/{swarm.SwarmId}/events/stream?after=2");
+        await using var stream = await SseReader.OpenAsync(client, $"api/swarms/{swarm.SwarmId}/events/stream?cursor=2");
         await Task.Delay(500);   // let the stream go idle, waiting on the signal
         await BroadcastAsync(client, swarm, 0, 1);
         var e = await stream.NextAsync(Wait);
@@ -65,7 +65,7 @@ public sealed class EventStreamTests
     }
 
     [Fact]
-    public async Task A_malformed_last_event_id_is_a_validation_problem()
+    public async Task A_malformed_last_event_id_or_cursor_is_a_validation_problem()
     {
         await using var app = await RunningApp.StartAsync();
         var swarm = await app.CreateSwarmAsync();
@@ -74,6 +74,8 @@ public sealed class EventStreamTests
         request.Headers.Add("Last-Event-ID", "yesterday");
         using var response = await client.SendAsync(request);
         await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        using var badCursor = await client.GetAsync($"api/swarms/{swarm.SwarmId}/events/stream?cursor=yesterday");
+        Assert.Equal("cursor", (string?)(await SwarmApi.EnsureProblemAsync(badCursor, HttpStatusCode.BadRequest, "validation_failed"))["field"]);
     }
 
     private static async Task BroadcastAsync(HttpClient client, TestSwarm swarm, int from, int count)

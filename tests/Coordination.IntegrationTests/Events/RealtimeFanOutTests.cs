@@ -65,8 +65,8 @@ public sealed class RealtimeFanOutTests
         _ = await app.JoinAsync(swarm, "bob");
         var group = $"/api/hubs/coordination/groups/swarm-{swarm.SwarmId}/:send";
 
-        var direct = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "hi" }))["messageId"]!;
-        _ = await app.SendMessageAsync(swarm, alice, new { targetId = "*", content = "all" });
+        var direct = (string)(await app.SendMessageAsync(swarm, alice, new { to = "bob", content = "hi" }))["messageId"]!;
+        _ = await app.SendMessageAsync(swarm, alice, new { to = "*", content = "all" });
         var log = await app.ReadAllEventsAsync(swarm);
         Assert.True(await server.WaitUntilAsync(r => Published(r, group).Count >= log.Count, Wait), "the group did not receive every event");
 

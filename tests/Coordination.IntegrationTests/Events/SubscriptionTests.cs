@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -31,7 +32,7 @@ public sealed class SubscriptionTests
                 var token = await app.JoinAsync(swarm, $"sub-{i}", i % 3 == 0 ? "observer" : "worker");
                 using var response = await app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/subscriptions", token, new { patterns = Patterns[i] });
                 var created = await SwarmApi.EnsureAsync(response, HttpStatusCode.Created);
-                subscribers.Add(new Subscriber(token, (string)created["subscriptionId"]!, Patterns[i], (long)created["cursor"]!));
+                subscribers.Add(new Subscriber(token, (string)created["subscriptionId"]!, Patterns[i], long.Parse((string)created["cursor"]!, CultureInfo.InvariantCulture)));
             }
             var writer = await app.JoinAsync(swarm, "writer");
             await WriteEventsAsync(app, swarm, writer, 0);
@@ -74,7 +75,8 @@ public sealed class SubscriptionTests
 
         var idle = Stopwatch.StartNew();
         var empty = await app.GetJsonAsync($"api/swarms/{swarm.SwarmId}/subscriptions/{subId}/events?wait=1", token);
-        Assert.Empty(empty["events"]!.AsArray());
+        Assert.Empty(empty["items"]!.AsArray());
+        Assert.False((bool)empty["hasMore"]!);
         Assert.InRange(idle.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(5));
 
         var waiting = Stopwatch.StartNew();
@@ -86,7 +88,7 @@ public sealed class SubscriptionTests
         await PublishAsync(app, swarm, token, "deploys", 2);
         var body = await poll;
         Assert.True(waiting.Elapsed < TimeSpan.FromSeconds(10), $"took {waiting.Elapsed}");   // woken by the signal, not the 30 s poll
-        var e = Assert.Single(body["events"]!.AsArray())!;
+        var e = Assert.Single(body["items"]!.AsArray())!;
         Assert.Equal("topic.deploys", (string)e["type"]!);
         Assert.Equal(2, (int)e["data"]!["n"]!);
     }
@@ -98,13 +100,18 @@ public sealed class SubscriptionTests
         var swarm = await app.CreateSwarmAsync();
         var owner = await app.JoinAsync(swarm, "owner");
         var other = await app.JoinAsync(swarm, "other");
-        var subId = await SubscribeAsync(app, swarm, owner, "*", after: 0);
+        var subId = await SubscribeAsync(app, swarm, owner, "*", cursor: "0");
         var path = $"api/swarms/{swarm.SwarmId}/subscriptions/{subId}";
 
-        Assert.Equal(3, (long)(await AckAsync(app, owner, path, 3, HttpStatusCode.OK))["cursor"]!);
-        Assert.Equal(3, (long)(await AckAsync(app, owner, path, 1, HttpStatusCode.OK))["cursor"]!);
-        Assert.Equal("validation_failed", (string)(await AckAsync(app, owner, path, 1000, HttpStatusCode.BadRequest))["code"]!);
-        Assert.Equal("not_owner", (string)(await AckAsync(app, other, path, 3, HttpStatusCode.Forbidden))["code"]!);
+        Assert.Equal("3", (string)(await AckAsync(app, owner, path, "3", HttpStatusCode.OK))["cursor"]!);
+        Assert.Equal("3", (string)(await AckAsync(app, owner, path, "1", HttpStatusCode.OK))["cursor"]!);
+        Assert.Equal("validation_failed", (string)(await AckAsync(app, owner, path, "1000", HttpStatusCode.BadRequest))["code"]!);
+        Assert.Equal("not_owner", (string)(await AckAsync(app, other, path, "3", HttpStatusCode.Forbidden))["code"]!);
+        foreach (var oldBody in new object[] { new { sequence = 3 }, new { cursor = 3 }, new { cursor = "three" } })
+        {
+            using var refused = await app.SendAsync(HttpMethod.Post, path + "/ack", owner, oldBody);
+            await SwarmApi.EnsureProblemAsync(refused, HttpStatusCode.BadRequest, "validation_failed");
+        }
         using (var poll = await app.SendAsync(HttpMethod.Get, path + "/events", other))
         {
             await SwarmApi.EnsureProblemAsync(poll, HttpStatusCode.Forbidden, "not_owner");
@@ -114,7 +121,7 @@ public sealed class SubscriptionTests
             await SwarmApi.EnsureProblemAsync(delete, HttpStatusCode.Forbidden, "not_owner");
         }
         var events = await app.GetJsonAsync(path + "/events", owner);
-        Assert.Equal(4, (long)events["events"]![0]!["sequence"]!);
+        Assert.Equal(4, (long)events["items"]![0]!["sequence"]!);
         using (var delete = await app.SendAsync(HttpMethod.Delete, path, owner))
         {
             Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
@@ -135,7 +142,8 @@ public sealed class SubscriptionTests
         [
             new { patterns = Array.Empty<string>() }, new { patterns = new[] { "task.**" } }, new { patterns = new[] { "*.task" } },
             new { patterns = new[] { "a b" } }, new { patterns = Enumerable.Range(0, 21).Select(i => $"t{i}").ToArray() },
-            new { patterns = new[] { "x" }, after = -1 }, new { patterns = new[] { "x" }, after = 10_000 }, new { },
+            new { patterns = new[] { "x" }, cursor = "-1" }, new { patterns = new[] { "x" }, cursor = "10000" }, new { patterns = new[] { "x" }, cursor = 0 },
+            new { patterns = new[] { "x" }, after = 0 }, new { },
         ];
         foreach (var body in badSubscriptions)
         {
@@ -169,7 +177,7 @@ public sealed class SubscriptionTests
         {
             await BroadcastAsync(app, swarm, writer, i % 2 == 0 ? "custom.a" : "custom.b");
             await PublishAsync(app, swarm, writer, i % 2 == 0 ? "deploys" : "builds", i);
-            _ = await app.SendMessageAsync(swarm, writer, new { targetId = "sub-1", content = $"r{round} m{i}" });
+            _ = await app.SendMessageAsync(swarm, writer, new { to = "sub-1", content = $"r{round} m{i}" });
         }
         _ = await app.JoinAsync(swarm, $"late-{round}");
         await BroadcastAsync(app, swarm, writer, "other.thing");
@@ -188,20 +196,20 @@ public sealed class SubscriptionTests
         Assert.Equal("topic." + topic, (string)body["type"]!);
     }
 
-    private static async Task<string> SubscribeAsync(RunningApp app, TestSwarm swarm, string token, string pattern, long? after = null)
+    private static async Task<string> SubscribeAsync(RunningApp app, TestSwarm swarm, string token, string pattern, string? cursor = null)
     {
         using var response = await app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/subscriptions", token,
-            after is null ? new { patterns = new[] { pattern } } : new { patterns = new[] { pattern }, after });
+            cursor is null ? new { patterns = new[] { pattern } } : new { patterns = new[] { pattern }, cursor });
         return (string)(await SwarmApi.EnsureAsync(response, HttpStatusCode.Created))["subscriptionId"]!;
     }
 
-    private static async Task<JsonObject> AckAsync(RunningApp app, string token, string path, long sequence, HttpStatusCode expected)
+    private static async Task<JsonObject> AckAsync(RunningApp app, string token, string path, string cursor, HttpStatusCode expected)
     {
-        using var response = await app.SendAsync(HttpMethod.Post, path + "/ack", token, new { sequence });
+        using var response = await app.SendAsync(HttpMethod.Post, path + "/ack", token, new { cursor });
         return await SwarmApi.EnsureAsync(response, expected);
     }
 
-    /// <summary>A subscriber that polls small pages, records what it got and acks nextAfter after each page.</summary>
+    /// <summary>A subscriber that polls small pages, records what it got and acks nextCursor after each page.</summary>
     private sealed record Subscriber(string Token, string SubscriptionId, string[] Patterns, long StartCursor)
     {
         public List<long> Received { get; } = [];
@@ -212,11 +220,12 @@ public sealed class SubscriptionTests
             for (var poll = 0; poll < maxPolls; poll++)
             {
                 var page = await app.GetJsonAsync(path + "/events?limit=5", Token);
-                var events = page["events"]!.AsArray();
+                var events = page["items"]!.AsArray();
                 Received.AddRange(events.Select(e => (long)e!["sequence"]!));
-                using var ack = await app.SendAsync(HttpMethod.Post, path + "/ack", Token, new { sequence = (long)page["nextAfter"]! });
+                using var ack = await app.SendAsync(HttpMethod.Post, path + "/ack", Token, new { cursor = (string)page["nextCursor"]! });
                 Assert.Equal(HttpStatusCode.OK, ack.StatusCode);
-                if (events.Count < 5)
+                Assert.Equal(events.Count == 5, (bool)page["hasMore"]!);
+                if (!(bool)page["hasMore"]!)
                 {
                     return;
                 }

@@ -19,7 +19,7 @@ public static class SwarmApi
         using var client = app.ClientFor(RunningApp.TenantKey);
         using var response = await client.PostAsJsonAsync("api/swarms", new { name, goal = "testing", maxAgents });
         var body = await EnsureAsync(response, HttpStatusCode.Created);
-        return new TestSwarm((string)body["swarm"]!["swarmId"]!, (string)body["joinCode"]!, (string)body["coordinator"]!["token"]!);
+        return new TestSwarm((string)body["swarmId"]!, (string)body["joinCode"]!, (string)body["token"]!);
     }
 
     /// <summary>Joins as a new member (201) and returns the agent token; a coordinator joins with the coordinator code.</summary>
@@ -39,23 +39,22 @@ public static class SwarmApi
         return (string)(await EnsureAsync(response, HttpStatusCode.OK))["coordinatorCode"]!;
     }
 
-    /// <summary>Reads every event of the swarm (paging through the cursor).</summary>
+    /// <summary>Reads every event of the swarm (paging with the cursor while more are waiting).</summary>
     public static async Task<List<JsonObject>> ReadAllEventsAsync(this RunningApp app, TestSwarm swarm, string? type = null)
     {
         using var client = app.ClientFor(swarm.CoordinatorToken);
         var events = new List<JsonObject>();
-        long after = 0;
+        var cursor = "0";
         for (var page = 0; page < 1000; page++)
         {
-            var url = $"api/swarms/{swarm.SwarmId}/events?after={after}&limit=1000" + (type is null ? string.Empty : $"&type={type}");
+            var url = $"api/swarms/{swarm.SwarmId}/events?cursor={cursor}&limit=1000" + (type is null ? string.Empty : $"&type={type}");
             var body = JsonNode.Parse(await client.GetStringAsync(url))!;
-            var batch = body["events"]!.AsArray().Select(e => e!.AsObject()).ToList();
-            if (batch.Count == 0)
+            events.AddRange(body["items"]!.AsArray().Select(e => e!.AsObject()));
+            if (!(bool)body["hasMore"]!)
             {
                 return events;
             }
-            events.AddRange(batch);
-            after = (long)body["nextAfter"]!;
+            cursor = (string)body["nextCursor"]!;
         }
         throw new InvalidOperationException("More than 1000 pages of events.");
     }

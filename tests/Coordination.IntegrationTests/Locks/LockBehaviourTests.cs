@@ -58,7 +58,7 @@ public sealed class LockBehaviourTests : IAsyncLifetime
         for (var i = 0; i < 50 && released is null; i++)
         {
             await Task.Delay(200);
-            released = (await _app.ReadAllEventsAsync(swarm, "resource_released")).SingleOrDefault();
+            released = (await _app.ReadAllEventsAsync(swarm, "lock.released")).SingleOrDefault();
         }
         Assert.NotNull(released);
         Assert.Equal("expired", (string?)released["data"]!["reason"]);
@@ -105,9 +105,9 @@ public sealed class LockBehaviourTests : IAsyncLifetime
         {
             await SwarmApi.EnsureProblemAsync(again, HttpStatusCode.Conflict, "lease_lost");
         }
-        var types = (await _app.ReadAllEventsAsync(swarm)).Select(e => (string)e["type"]!).Where(t => t.StartsWith("lock.", StringComparison.Ordinal) || t == "resource_released").ToArray();
-        Assert.Equal(["lock.acquired", "lock.renewed", "resource_released"], types);
-        Assert.Equal("forced", (string?)(await _app.ReadAllEventsAsync(swarm, "resource_released"))[0]["data"]!["reason"]);
+        var types = (await _app.ReadAllEventsAsync(swarm)).Select(e => (string)e["type"]!).Where(t => t.StartsWith("lock.", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(["lock.acquired", "lock.renewed", "lock.released"], types);
+        Assert.Equal("forced", (string?)(await _app.ReadAllEventsAsync(swarm, "lock.released"))[0]["data"]!["reason"]);
     }
 
     [Theory]
@@ -149,10 +149,52 @@ public sealed class LockBehaviourTests : IAsyncLifetime
         {
             await SwarmApi.EnsureAsync(leave, HttpStatusCode.NoContent);
         }
-        var released = await _app.ReadAllEventsAsync(swarm, "resource_released");
+        var released = await _app.ReadAllEventsAsync(swarm, "lock.released");
         Assert.Equal(["a", "b"], released.Select(e => (string)e["subject"]!).Order());
         Assert.All(released, e => Assert.Equal("member_left", (string?)e["data"]!["reason"]));
         Assert.True((bool)(await AcquireAsync(other, swarm, "a", ttl: 30))["acquired"]!);
+    }
+
+    [Fact]
+    public async Task A_lock_namespace_subscription_sees_every_release_as_lock_released_with_its_reason()
+    {
+        var (swarm, holder, other) = await TwoWorkersAsync();
+        using var coordinator = _app.ClientFor(swarm.CoordinatorToken);
+        using (var created = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/subscriptions", new { patterns = new[] { "lock.*" } }))
+        {
+            var subscription = $"api/swarms/{swarm.SwarmId}/subscriptions/{(string)(await SwarmApi.EnsureAsync(created, HttpStatusCode.Created))["subscriptionId"]!}";
+
+            await ReleaseAsync(holder, swarm, await AcquireAsync(holder, swarm, "r-released", ttl: 60));
+            var forced = await AcquireAsync(holder, swarm, "r-forced", ttl: 60);
+            using (var force = await coordinator.DeleteAsync($"api/swarms/{swarm.SwarmId}/locks/{forced["claimId"]}?force=true"))
+            {
+                await SwarmApi.EnsureAsync(force, HttpStatusCode.NoContent);
+            }
+            await AcquireAsync(other, swarm, "r-expired", ttl: 1);   // the sweep (every second here) frees it
+            await AcquireAsync(holder, swarm, "r-left", ttl: 60);
+            using (var leave = await holder.DeleteAsync($"api/swarms/{swarm.SwarmId}/members/holder"))
+            {
+                await SwarmApi.EnsureAsync(leave, HttpStatusCode.NoContent);
+            }
+
+            var reasons = new Dictionary<string, string>();
+            var cursor = "0";
+            for (var poll = 0; poll < 20 && reasons.Count < 4; poll++)
+            {
+                var page = JsonNode.Parse(await coordinator.GetStringAsync($"{subscription}/events?wait=1"))!;
+                foreach (var e in page["items"]!.AsArray().Where(e => (string)e!["type"]! == "lock.released"))
+                {
+                    reasons[(string)e!["subject"]!] = (string)e["data"]!["reason"]!;
+                }
+                cursor = (string)page["nextCursor"]!;
+                using var ack = await coordinator.PostAsJsonAsync($"{subscription}/ack", new { cursor });
+                await SwarmApi.EnsureAsync(ack, HttpStatusCode.OK);
+            }
+            Assert.Equal(
+                new Dictionary<string, string> { ["r-released"] = "released", ["r-forced"] = "forced", ["r-expired"] = "expired", ["r-left"] = "member_left" },
+                reasons);
+        }
+        Assert.Empty(await _app.ReadAllEventsAsync(swarm, "resource_released"));   // the broadcast type, which agents keep
     }
 
     [Fact]

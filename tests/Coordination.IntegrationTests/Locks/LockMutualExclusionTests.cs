@@ -59,6 +59,6 @@ public sealed class LockMutualExclusionTests
         var acquisitions = (await app.ReadAllEventsAsync(swarm, "lock.acquired")).Select(e => (long)e["data"]!["fencingToken"]!).ToList();
         Assert.Equal(Agents * Rounds, acquisitions.Count);
         Assert.All(acquisitions.Zip(acquisitions.Skip(1)), pair => Assert.True(pair.Second > pair.First, $"token {pair.Second} logged after {pair.First}"));
-        Assert.Equal(Agents * Rounds, (await app.ReadAllEventsAsync(swarm, "resource_released")).Count);
+        Assert.Equal(Agents * Rounds, (await app.ReadAllEventsAsync(swarm, "lock.released")).Count);
     }
 }

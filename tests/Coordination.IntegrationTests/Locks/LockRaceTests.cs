@@ -57,7 +57,7 @@ public sealed class LockRaceTests : IAsyncLifetime
 
         // A renew after the release finds the claim gone; none fails any other way.
         Assert.All(await Task.WhenAll(renews), outcome => Assert.Contains(outcome, new[] { "renewed", "lease_lost" }));
-        var released = Assert.Single(await _app.ReadAllEventsAsync(swarm, "resource_released"));
+        var released = Assert.Single(await _app.ReadAllEventsAsync(swarm, "lock.released"));
         Assert.Equal("released", (string?)released["data"]!["reason"]);
         Assert.True((bool)(await AcquireAsync(holder, swarm, "doc:released", ttl: 60))["acquired"]!);
     }
@@ -76,7 +76,7 @@ public sealed class LockRaceTests : IAsyncLifetime
         for (var i = 0; i < 50 && released is null; i++)
         {
             await Task.Delay(200);
-            released = (await _app.ReadAllEventsAsync(swarm, "resource_released")).SingleOrDefault();
+            released = (await _app.ReadAllEventsAsync(swarm, "lock.released")).SingleOrDefault();
         }
         Assert.NotNull(released);
         Assert.Equal("doc:sound", (string?)released["subject"]);

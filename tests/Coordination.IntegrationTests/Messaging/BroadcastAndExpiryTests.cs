@@ -27,7 +27,7 @@ public sealed class BroadcastAndExpiryTests
         }
         // A 40 KB payload makes each copy large, so the 40 copies need several transactions (the send is not one batch).
         var payload = new { blob = new string('p', 40_000) };
-        var sent = await app.SendMessageAsync(swarm, tokens["agent-07"], new { targetId = "*", content = "all hands", payload });
+        var sent = await app.SendMessageAsync(swarm, tokens["agent-07"], new { to = "*", content = "all hands", payload });
         var id = (string)sent["messageId"]!;
         Assert.Equal(40, (int)sent["recipients"]!);
 
@@ -52,10 +52,10 @@ public sealed class BroadcastAndExpiryTests
         var swarm = await app.CreateSwarmAsync();
         var alice = await app.JoinAsync(swarm, "alice");
         var bob = await app.JoinAsync(swarm, "bob");
-        var lasting = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "keep" }))["messageId"]!;
-        var shortLived = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "soon gone", expiresInDays = 1, parentMessageId = lasting }))["messageId"]!;
-        var broadcast = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "*", content = "soon gone too", expiresInDays = 2 }))["messageId"]!;
-        Assert.Equal(new[] { shortLived, lasting, broadcast }.Order(), (await app.InboxAsync(swarm, bob, "status=pending"))["messages"]!.AsArray().Select(m => (string)m!["messageId"]!).Order());
+        var lasting = (string)(await app.SendMessageAsync(swarm, alice, new { to = "bob", content = "keep" }))["messageId"]!;
+        var shortLived = (string)(await app.SendMessageAsync(swarm, alice, new { to = "bob", content = "soon gone", expiresInDays = 1, parentMessageId = lasting }))["messageId"]!;
+        var broadcast = (string)(await app.SendMessageAsync(swarm, alice, new { to = "*", content = "soon gone too", expiresInDays = 2 }))["messageId"]!;
+        Assert.Equal(new[] { shortLived, lasting, broadcast }.Order(), (await app.InboxAsync(swarm, bob, "status=pending"))["items"]!.AsArray().Select(m => (string)m!["messageId"]!).Order());
 
         clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(1));
         Assert.Equal([lasting, broadcast], (await app.ReadWholeInboxAsync(swarm, bob, 10)).Ids());
@@ -63,7 +63,7 @@ public sealed class BroadcastAndExpiryTests
         {
             await SwarmApi.EnsureProblemAsync(gone, HttpStatusCode.NotFound, "not_found");
         }
-        Assert.Equal([lasting], (await app.GetJsonAsync($"api/swarms/{swarm.SwarmId}/messages/{lasting}/thread", bob))["messages"]!.AsArray().Select(m => (string)m!["messageId"]!));
+        Assert.Equal([lasting], (await app.GetJsonAsync($"api/swarms/{swarm.SwarmId}/messages/{lasting}/thread", bob))["items"]!.AsArray().Select(m => (string)m!["messageId"]!));
 
         clock.Advance(TimeSpan.FromDays(1));
         Assert.Equal([lasting], (await app.ReadWholeInboxAsync(swarm, bob, 10)).Ids());
@@ -85,7 +85,7 @@ public sealed class BroadcastAndExpiryTests
         var swarm = await app.CreateSwarmAsync();
         var alice = await app.JoinAsync(swarm, "alice");
         _ = await app.JoinAsync(swarm, "bob");
-        var id = (string)(await app.SendMessageAsync(swarm, alice, new { targetId = "*", content = "soon gone", expiresInDays = 1 }))["messageId"]!;
+        var id = (string)(await app.SendMessageAsync(swarm, alice, new { to = "*", content = "soon gone", expiresInDays = 1 }))["messageId"]!;
         // An earlier run deleted some of the rows (bob's copy and the thread row) and stopped before the rest.
         var table = TestEnvironment.Table(app.TableName);
         var message = MessageRows.FromMessage((await table.GetEntityAsync(swarm.SwarmId, MessageRows.MessageKey(id)))!);

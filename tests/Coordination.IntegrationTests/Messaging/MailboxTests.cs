@@ -19,7 +19,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var carol = await _app.JoinAsync(swarm, "carol");
         var watcher = await _app.JoinAsync(swarm, "watcher", "observer");
 
-        var sent = await _app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "review PR 7", category = "request", priority = 4, subject = "review", sender = "mallory" });
+        var sent = await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = "review PR 7", category = "request", priority = 4, subject = "review", sender = "mallory" });
         var id = (string)sent["messageId"]!;
         Assert.StartsWith("msg_", id);
         Assert.Equal("alice", (string)sent["from"]!);   // from the token, never the body
@@ -38,7 +38,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
             await SwarmApi.EnsureProblemAsync(byObserver, HttpStatusCode.Forbidden, "forbidden_role");
         }
 
-        var inbox = (await _app.InboxAsync(swarm, bob))["messages"]!.AsArray();
+        var inbox = (await _app.InboxAsync(swarm, bob))["items"]!.AsArray();
         var read = Assert.Single(inbox)!.AsObject();
         Assert.Equal(id, (string)read["messageId"]!);
         Assert.Equal("review PR 7", (string)read["content"]!);
@@ -58,7 +58,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var seenBySender = await _app.GetMessageAsync(swarm, alice, id);
         Assert.Equal("acknowledged", (string)seenBySender["status"]!);
         Assert.NotNull(seenBySender["acknowledgedAt"]);
-        Assert.Equal("acknowledged", (string)(await _app.InboxAsync(swarm, bob))["messages"]![0]!["status"]!);
+        Assert.Equal("acknowledged", (string)(await _app.InboxAsync(swarm, bob))["items"]![0]!["status"]!);
 
         var events = await _app.ReadAllEventsAsync(swarm);
         var sentEvent = Assert.Single(events, e => (string)e["type"]! == "message.sent");
@@ -79,7 +79,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var sent = new List<(string Id, int Priority, int Order)>();
         for (var i = 0; i < priorities.Length; i++)
         {
-            var m = await _app.SendMessageAsync(swarm, alice, new { targetId = "bob/ä #1", content = $"m{i}", priority = priorities[i], category = i % 2 == 0 ? "info" : "alert" });
+            var m = await _app.SendMessageAsync(swarm, alice, new { to = "bob/ä #1", content = $"m{i}", priority = priorities[i], category = i % 2 == 0 ? "info" : "alert" });
             sent.Add(((string)m["messageId"]!, priorities[i], i));
         }
         var expected = sent.OrderByDescending(s => s.Priority).ThenBy(s => s.Order).Select(s => s.Id).ToList();
@@ -92,7 +92,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         Assert.All(pages, m => Assert.Equal("delivered", (string)m["status"]!));
         Assert.Empty(await _app.ReadWholeInboxAsync(swarm, bob, 5, "status=pending"));
         Assert.Equal(expected, (await _app.ReadWholeInboxAsync(swarm, bob, 4, "status=delivered")).Ids());
-        Assert.Empty((await _app.InboxAsync(swarm, alice))["messages"]!.AsArray());
+        Assert.Empty((await _app.InboxAsync(swarm, alice))["items"]!.AsArray());
     }
 
     [Fact]
@@ -101,8 +101,8 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var swarm = await _app.CreateSwarmAsync();
         var alice = await _app.JoinAsync(swarm, "alice");
         var bob = await _app.JoinAsync(swarm, "bob");
-        var direct = (string)(await _app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "direct" }))["messageId"]!;
-        var all = await _app.SendMessageAsync(swarm, alice, new { targetId = "*", content = "everyone", priority = 5 });
+        var direct = (string)(await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = "direct" }))["messageId"]!;
+        var all = await _app.SendMessageAsync(swarm, alice, new { to = "*", content = "everyone", priority = 5 });
         Assert.True((bool)all["broadcast"]!);
         Assert.Equal(3, (int)all["recipients"]!);   // coordinator, alice, bob: every member, the sender included
 
@@ -120,20 +120,67 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var swarm = await _app.CreateSwarmAsync();
         var alice = await _app.JoinAsync(swarm, "alice");
         var bob = await _app.JoinAsync(swarm, "bob");
-        var root = (string)(await _app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "question" }))["messageId"]!;
-        var reply = (string)(await _app.SendMessageAsync(swarm, bob, new { targetId = "alice", content = "answer", parentMessageId = root }))["messageId"]!;
-        _ = await _app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "unrelated" });
-        var followUp = await _app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = "thanks", parentMessageId = reply });
-        var broadcastReply = (string)(await _app.SendMessageAsync(swarm, bob, new { targetId = "*", content = "fyi all", parentMessageId = root }))["messageId"]!;
+        var root = (string)(await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = "question" }))["messageId"]!;
+        var reply = (string)(await _app.SendMessageAsync(swarm, bob, new { to = "alice", content = "answer", parentMessageId = root }))["messageId"]!;
+        _ = await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = "unrelated" });
+        var followUp = await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = "thanks", parentMessageId = reply });
+        var broadcastReply = (string)(await _app.SendMessageAsync(swarm, bob, new { to = "*", content = "fyi all", parentMessageId = root }))["messageId"]!;
         Assert.Equal(root, (string)followUp["threadId"]!);
 
         foreach (var from in new[] { root, reply, broadcastReply })
         {
             var thread = await _app.GetJsonAsync($"api/swarms/{swarm.SwarmId}/messages/{from}/thread", swarm.CoordinatorToken);
-            Assert.Equal(root, (string)thread["threadId"]!);
+            Assert.All(thread["items"]!.AsArray(), m => Assert.Equal(root, (string)m!["threadId"]!));
             Assert.Equal([root, reply, (string)followUp["messageId"]!, broadcastReply],
-                thread["messages"]!.AsArray().Select(m => (string)m!["messageId"]!));
+                thread["items"]!.AsArray().Select(m => (string)m!["messageId"]!));
+            Assert.False((bool)thread["hasMore"]!);
+            Assert.Null(thread["nextCursor"]);
         }
+    }
+
+    [Fact]
+    public async Task A_thread_pages_as_a_list_with_items_next_cursor_and_has_more()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        var alice = await _app.JoinAsync(swarm, "alice");
+        var ids = new List<string> { (string)(await _app.SendMessageAsync(swarm, alice, new { to = "coordinator", content = "m0" }))["messageId"]! };
+        for (var i = 1; i < 5; i++)
+        {
+            ids.Add((string)(await _app.SendMessageAsync(swarm, alice, new { to = "coordinator", content = $"m{i}", parentMessageId = ids[^1] }))["messageId"]!);
+        }
+
+        var seen = new List<string>();
+        string? cursor = null;
+        for (var page = 0; page < 3; page++)
+        {
+            var body = await _app.GetJsonAsync($"api/swarms/{swarm.SwarmId}/messages/{ids[2]}/thread?limit=2" + (cursor is null ? string.Empty : "&cursor=" + cursor), alice);
+            Assert.True(body.ContainsKey("nextCursor"));
+            seen.AddRange(body["items"]!.AsArray().Select(m => (string)m!["messageId"]!));
+            cursor = (string?)body["nextCursor"];
+            Assert.Equal(cursor is not null, (bool)body["hasMore"]!);
+        }
+        Assert.Null(cursor);
+        Assert.Equal(ids, seen);
+        using var bad = await _app.SendAsync(HttpMethod.Get, $"api/swarms/{swarm.SwarmId}/messages/{ids[0]}/thread?cursor=bm90LWEtY3Vyc29y", alice);
+        Assert.Contains("cursor", (string?)(await SwarmApi.EnsureProblemAsync(bad, HttpStatusCode.BadRequest, "validation_failed"))["detail"]);
+    }
+
+    [Fact]
+    public async Task A_message_names_its_ends_to_and_from_and_the_old_target_id_field_is_refused()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        var alice = await _app.JoinAsync(swarm, "alice");
+        _ = await _app.JoinAsync(swarm, "bob");
+
+        var sent = await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = "hi" });
+        Assert.Equal(("alice", "bob"), ((string)sent["from"]!, (string)sent["to"]!));
+        Assert.False(sent.ContainsKey("targetId"));
+
+        using var old = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/messages", alice, new { targetId = "bob", content = "hi" });
+        var problem = await SwarmApi.EnsureProblemAsync(old, HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Contains("'targetId'", (string?)problem["detail"]);
+        using var stranger = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/messages", alice, new { to = "nobody", content = "hi" });
+        Assert.Equal("to", (string?)(await SwarmApi.EnsureProblemAsync(stranger, HttpStatusCode.BadRequest, "validation_failed"))["field"]);
     }
 
     [Fact]
@@ -145,13 +192,13 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var ids = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            ids.Add((string)(await _app.SendMessageAsync(swarm, alice, new { targetId = "bob", content = $"m{i}", priority = i == 6 ? 5 : 2 }))["messageId"]!);
+            ids.Add((string)(await _app.SendMessageAsync(swarm, alice, new { to = "bob", content = $"m{i}", priority = i == 6 ? 5 : 2 }))["messageId"]!);
         }
 
         using var first = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/catch-up", bob);
         var body = await SwarmApi.EnsureAsync(first, HttpStatusCode.OK);
         Assert.Equal([ids[6], ids[0], ids[1], ids[2], ids[3]], body["messages"]!.AsArray().Select(m => (string)m!["messageId"]!));
-        Assert.True((bool)body["morePending"]!);
+        Assert.True((bool)body["hasMore"]!);
         Assert.Equal(swarm.SwarmId, (string)body["swarm"]!["swarmId"]!);
         Assert.Equal(["alice", "bob", "coordinator"], body["members"]!.AsArray().Select(m => (string)m!["agentId"]!).Order());
         Assert.True((long)body["lastSequence"]! >= 3);
@@ -159,7 +206,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         using var second = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/catch-up", bob, new { limit = 10 });
         var rest = await SwarmApi.EnsureAsync(second, HttpStatusCode.OK);
         Assert.Equal([ids[4], ids[5]], rest["messages"]!.AsArray().Select(m => (string)m!["messageId"]!));
-        Assert.False((bool)rest["morePending"]!);
+        Assert.False((bool)rest["hasMore"]!);
     }
 
     [Fact]
@@ -168,24 +215,24 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         var swarm = await _app.CreateSwarmAsync();
         var alice = await _app.JoinAsync(swarm, "alice");
         var human = await _app.JoinAsync(swarm, "user", "observer");
-        var id = (string)(await _app.SendMessageAsync(swarm, alice, new { targetId = "user", content = "need a decision" }))["messageId"]!;
+        var id = (string)(await _app.SendMessageAsync(swarm, alice, new { to = "user", content = "need a decision" }))["messageId"]!;
 
         Assert.Equal([id], (await _app.ReadWholeInboxAsync(swarm, human, 10)).Ids());   // observers read (and so receive)
     }
 
     public static TheoryData<string, object> BadSends => new()
     {
-        { "missing targetId", new { content = "x" } },
-        { "blank content", new { targetId = "bob", content = "  " } },
-        { "priority 0", new { targetId = "bob", content = "x", priority = 0 } },
-        { "priority 6", new { targetId = "bob", content = "x", priority = 6 } },
-        { "long subject", new { targetId = "bob", content = "x", subject = new string('s', 201) } },
-        { "expiry 0 days", new { targetId = "bob", content = "x", expiresInDays = 0 } },
-        { "not a member", new { targetId = "nobody", content = "x" } },
-        { "unknown parent", new { targetId = "bob", content = "x", parentMessageId = "msg_doesnotexist" } },
-        { "unknown field", new { targetId = "bob", content = "x", colour = "red" } },
-        { "wrong type", new { targetId = "bob", content = "x", priority = "high" } },
-        { "long content", new { targetId = "bob", content = new string('c', 16_001) } },
+        { "missing to", new { content = "x" } },
+        { "blank content", new { to = "bob", content = "  " } },
+        { "priority 0", new { to = "bob", content = "x", priority = 0 } },
+        { "priority 6", new { to = "bob", content = "x", priority = 6 } },
+        { "long subject", new { to = "bob", content = "x", subject = new string('s', 201) } },
+        { "expiry 0 days", new { to = "bob", content = "x", expiresInDays = 0 } },
+        { "not a member", new { to = "nobody", content = "x" } },
+        { "unknown parent", new { to = "bob", content = "x", parentMessageId = "msg_doesnotexist" } },
+        { "unknown field", new { to = "bob", content = "x", colour = "red" } },
+        { "wrong type", new { to = "bob", content = "x", priority = "high" } },
+        { "long content", new { to = "bob", content = new string('c', 16_001) } },
     };
 
     [Theory]
@@ -228,7 +275,7 @@ public sealed class MailboxTests(SwarmAppFixture fixture) : IClassFixture<SwarmA
         {
             await SwarmApi.EnsureProblemAsync(ack, HttpStatusCode.NotFound, "not_found");
         }
-        using (var observerSend = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/messages", watcher, new { targetId = "alice", content = "x" }))
+        using (var observerSend = await _app.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/messages", watcher, new { to = "alice", content = "x" }))
         {
             await SwarmApi.EnsureProblemAsync(observerSend, HttpStatusCode.Forbidden, "forbidden_role");
         }

@@ -28,10 +28,12 @@ internal static class MessagingCalls
         {
             var q = $"limit={limit}" + (query.Length > 0 ? "&" + query : string.Empty) + (cursor is null ? string.Empty : "&cursor=" + Uri.EscapeDataString(cursor));
             var body = await app.InboxAsync(swarm, token, q);
-            var messages = body["messages"]!.AsArray().Select(m => m!.AsObject()).ToList();
+            var messages = body["items"]!.AsArray().Select(m => m!.AsObject()).ToList();
             Assert.True(messages.Count <= limit);
             all.AddRange(messages);
+            Assert.True(body.ContainsKey("nextCursor"));   // present, null on the last page
             cursor = (string?)body["nextCursor"];
+            Assert.Equal(cursor is not null, (bool)body["hasMore"]!);
             if (cursor is null)
             {
                 return all;

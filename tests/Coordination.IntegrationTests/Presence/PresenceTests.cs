@@ -80,10 +80,10 @@ public sealed class PresenceTests : IAsyncLifetime
             await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
         }
         using var reader = _app.ClientFor(swarm.CoordinatorToken);
-        var python = JsonNode.Parse(await reader.GetStringAsync($"api/swarms/{swarm.SwarmId}/agents?capability=python&activeWithinDays=1"))!["members"]!.AsArray();
+        var python = JsonNode.Parse(await reader.GetStringAsync($"api/swarms/{swarm.SwarmId}/agents?capability=python&activeWithinDays=1"))!["items"]!.AsArray();
         Assert.Equal(["py-1", "py-2"], python.Select(m => (string)m!["agentId"]!).Order().ToArray());
         Assert.Equal("py-1", (string?)python.First(m => (string?)m!["agentId"] == "py-1")!["metadata"]!["host"]);
-        var limited = JsonNode.Parse(await reader.GetStringAsync($"api/swarms/{swarm.SwarmId}/agents?limit=2"))!["members"]!.AsArray();
+        var limited = JsonNode.Parse(await reader.GetStringAsync($"api/swarms/{swarm.SwarmId}/agents?limit=2"))!["items"]!.AsArray();
         Assert.Equal(2, limited.Count);
         using var bad = await reader.GetAsync($"api/swarms/{swarm.SwarmId}/agents?limit=0");
         await SwarmApi.EnsureProblemAsync(bad, HttpStatusCode.BadRequest, "validation_failed");

@@ -19,9 +19,9 @@ public sealed class AuthorizationTests(SwarmAppFixture fixture) : IClassFixture<
         var view = await App.GetJsonAsync($"api/swarms/{id}", observer);
         Assert.Equal(id, (string?)view["swarmId"]);
         Assert.Null(view["joinCode"]);
-        Assert.Equal(2, (await App.GetJsonAsync($"api/swarms/{id}/members", observer))["members"]!.AsArray().Count);
-        Assert.NotEmpty((await App.GetJsonAsync($"api/swarms/{id}/events", observer))["events"]!.AsArray());
-        Assert.Equal(2, (await App.GetJsonAsync($"api/swarms/{id}/agents", observer))["members"]!.AsArray().Count);
+        Assert.Equal(2, (await App.GetJsonAsync($"api/swarms/{id}/members", observer))["items"]!.AsArray().Count);
+        Assert.NotEmpty((await App.GetJsonAsync($"api/swarms/{id}/events", observer))["items"]!.AsArray());
+        Assert.Equal(2, (await App.GetJsonAsync($"api/swarms/{id}/agents", observer))["items"]!.AsArray().Count);
         Assert.Equal("coordinator", (string?)(await App.GetJsonAsync($"api/swarms/{id}/agents/coordinator", observer))["agentId"]);
     }
 
@@ -119,8 +119,10 @@ public sealed class AuthorizationTests(SwarmAppFixture fixture) : IClassFixture<
         var logged = Assert.Single(await App.ReadAllEventsAsync(swarm, type: "impersonation.attempt"));
         Assert.Equal("honest-worker", (string?)logged["actor"]);
         Assert.Equal((string?)accepted["id"], (string?)logged["id"]);
-        var bySender = await App.GetJsonAsync($"api/swarms/{swarm.SwarmId}/events?sender=coordinator&type=impersonation.attempt", worker);
-        Assert.Empty(bySender["events"]!.AsArray());
+        var byClaimed = await App.GetJsonAsync($"api/swarms/{swarm.SwarmId}/events?actor=coordinator&type=impersonation.attempt", worker);
+        Assert.Empty(byClaimed["items"]!.AsArray());
+        var byActor = await App.GetJsonAsync($"api/swarms/{swarm.SwarmId}/events?actor=honest-worker&type=impersonation.attempt", worker);
+        Assert.Equal((string?)accepted["id"], (string?)Assert.Single(byActor["items"]!.AsArray())!["id"]);
     }
 
     private async Task AssertForbiddenAsync(string token, HttpMethod method, string path, object? body = null)

@@ -23,7 +23,8 @@ public sealed class CoordinatorInviteTests(SwarmAppFixture fixture) : IClassFixt
         Assert.Matches(CodePattern, coordinatorCode);
         Assert.NotEqual(joinCode, coordinatorCode);
 
-        var swarm = new TestSwarm((string)(created["swarmId"] ?? created["swarm"]!["swarmId"])!, joinCode, (string)(created["token"] ?? created["coordinator"]!["token"])!);
+        var swarm = new TestSwarm((string)created["swarmId"]!, joinCode, (string)created["token"]!);
+        Assert.Equal(coordinatorCode, (string?)created["swarm"]!["coordinatorCode"]);
         var asCoordinator = await App.GetJsonAsync($"api/swarms/{swarm.SwarmId}", swarm.CoordinatorToken);
         Assert.Equal(coordinatorCode, (string?)asCoordinator["coordinatorCode"]);
         Assert.Equal(joinCode, (string?)asCoordinator["joinCode"]);

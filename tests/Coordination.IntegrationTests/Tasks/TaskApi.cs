@@ -17,7 +17,7 @@ internal static class TaskApi
     public static async Task<List<JsonObject>> ClaimAsync(this HttpClient client, TestSwarm swarm, object? request = null)
     {
         using var response = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/claim", request ?? new { });
-        return (await SwarmApi.EnsureAsync(response, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => t!.AsObject()).ToList();
+        return (await SwarmApi.EnsureAsync(response, HttpStatusCode.OK))["items"]!.AsArray().Select(t => t!.AsObject()).ToList();
     }
 
     public static async Task<HttpResponseMessage> ActAsync(this HttpClient client, TestSwarm swarm, JsonObject task, string action, object? body = null) =>

@@ -124,6 +124,37 @@ public sealed class TaskLeaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_of_ten_takes_a_lapsed_priority_8_task_before_ready_tasks_of_lower_priority()
+    {
+        var (swarm, _, a, b) = await SetUpAsync();
+        await a.CreateTaskAsync(swarm, new { type = "mixed", title = "p8", priority = 8 });
+        Assert.Equal("p8", (string?)Assert.Single(await a.ClaimAsync(swarm, new { leaseSeconds = 5 }))["title"]);
+        foreach (var priority in new[] { 6, 4, 2, 0 })
+        {
+            await a.CreateTaskAsync(swarm, new { type = "mixed", title = $"p{priority}", priority });
+        }
+        _clock.Advance(TimeSpan.FromSeconds(10));   // p8's lease lapsed; no sweep has run
+        var claimed = await b.ClaimAsync(swarm, new { count = 10 });
+        Assert.Equal(["p8", "p6", "p4", "p2", "p0"], claimed.Select(t => (string)t["title"]!));
+        Assert.All(claimed, t => Assert.Equal("agent-b", (string?)t["owner"]));
+        Assert.Equal(2, (int)claimed[0]["attempts"]!);
+    }
+
+    [Fact]
+    public async Task A_claim_short_of_ready_tasks_ranks_every_lapsed_lease_it_finds_with_them()
+    {
+        var (swarm, _, a, b) = await SetUpAsync();
+        await a.CreateTaskAsync(swarm, new { type = "mixed", title = "p8", priority = 8 });
+        await a.CreateTaskAsync(swarm, new { type = "mixed", title = "p7", priority = 7 });
+        Assert.Equal(2, (await a.ClaimAsync(swarm, new { count = 2, leaseSeconds = 5 })).Count);
+        await a.CreateTaskAsync(swarm, new { type = "mixed", title = "p6", priority = 6 });
+        await a.CreateTaskAsync(swarm, new { type = "mixed", title = "p4", priority = 4 });
+        _clock.Advance(TimeSpan.FromSeconds(10));   // both leases lapsed; no sweep has run
+        Assert.Equal(["p8", "p7", "p6"], (await b.ClaimAsync(swarm, new { count = 3 })).Select(t => (string)t["title"]!));
+        Assert.Equal("p4", (string?)Assert.Single(await b.ClaimAsync(swarm, new { count = 3 }))["title"]);
+    }
+
+    [Fact]
     public async Task An_expired_lease_is_stolen_only_by_an_agent_the_task_is_assigned_to()
     {
         var (swarm, coordinator, a, b) = await SetUpAsync();

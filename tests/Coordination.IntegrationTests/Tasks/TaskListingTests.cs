@@ -25,7 +25,7 @@ public sealed class TaskListingTests : IAsyncLifetime
         {
             using var bulk = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/bulk",
                 new { tasks = Enumerable.Range(start, 50).Select(i => new { type = "page", title = $"t{i}" }).ToArray() });
-            initial.AddRange((await SwarmApi.EnsureAsync(bulk, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!));
+            initial.AddRange((await SwarmApi.EnsureAsync(bulk, HttpStatusCode.Created))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!));
         }
         using var stop = new CancellationTokenSource();
         var adder = Task.Run(async () =>
@@ -41,8 +41,8 @@ public sealed class TaskListingTests : IAsyncLifetime
         {
             var url = $"api/swarms/{swarm.SwarmId}/tasks?limit=7" + (cursor is null ? string.Empty : "&cursor=" + cursor);
             var page = JsonNode.Parse(await client.GetStringAsync(url))!;
-            seen.AddRange(page["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!));
-            cursor = (string?)page["cursor"];
+            seen.AddRange(page["items"]!.AsArray().Select(t => (string)t!["taskId"]!));
+            cursor = (string?)page["nextCursor"];
             if (cursor is null)
             {
                 break;
@@ -73,7 +73,7 @@ public sealed class TaskListingTests : IAsyncLifetime
         using var dry = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/recover", new { stuckThresholdMinutes = 1, dryRun = true });
         var preview = (await SwarmApi.EnsureAsync(dry, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!).Order().ToList();
         Assert.Equal(held.Select(t => (string)t["taskId"]!).Order(), preview);
-        Assert.Equal(3, (int)JsonNode.Parse(await coordinator.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!["inProgress"]!);
+        Assert.Equal(3, (int)JsonNode.Parse(await coordinator.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!["claimed"]!);
 
         using var real = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/recover", new { stuckThresholdMinutes = 1 });
         var moved = (await SwarmApi.EnsureAsync(real, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!).Order().ToList();
@@ -120,7 +120,7 @@ public sealed class TaskListingTests : IAsyncLifetime
             };
             request.Headers.Add("Idempotency-Key", "bulk-7");
             using var response = await client.SendAsync(request);
-            var ids = (await SwarmApi.EnsureAsync(response, HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!).ToList();
+            var ids = (await SwarmApi.EnsureAsync(response, i == 0 ? HttpStatusCode.Created : HttpStatusCode.OK))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!).ToList();
             Assert.True(bulkIds.Count == 0 || bulkIds.SequenceEqual(ids));
             bulkIds = ids;
         }

@@ -106,7 +106,7 @@ public sealed class TaskQueueTests : IAsyncLifetime
         Assert.Equal([(string)doomed["taskId"]!], view["blockedBy"]!.AsArray().Select(x => (string)x!));
         Assert.Empty(await a.ClaimAsync(swarm));
         var stats = JsonNode.Parse(await a.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!;
-        Assert.Equal(1, (int)stats["deadLettered"]!);
+        Assert.Equal(1, (int)stats["dead_lettered"]!);
         Assert.Equal(1, (int)stats["blocked"]!);
     }
 
@@ -207,7 +207,7 @@ public sealed class TaskQueueTests : IAsyncLifetime
         Assert.True(Calls(create) <= 1, $"create took {Calls(create)}");
         using var claim = await a.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/claim", new { });
         Assert.True(Calls(claim) <= 2, $"claim took {Calls(claim)}");
-        var task = (await SwarmApi.EnsureAsync(claim, HttpStatusCode.OK))["tasks"]![0]!.AsObject();
+        var task = (await SwarmApi.EnsureAsync(claim, HttpStatusCode.OK))["items"]![0]!.AsObject();
         using var complete = await a.ActAsync(swarm, task, "complete");
         Assert.True(Calls(complete) <= 2, $"complete took {Calls(complete)}");
     }

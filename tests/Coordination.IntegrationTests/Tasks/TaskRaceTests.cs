@@ -26,7 +26,7 @@ public sealed class TaskRaceTests
             {
                 var batch = Enumerable.Range(start, 100).Select(i => new { type = "race", title = $"task-{i}", maxAttempts = 3, priority = i % 10 }).ToArray();
                 using var response = await coordinator.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/bulk", new { tasks = batch });
-                await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
+                await SwarmApi.EnsureAsync(response, HttpStatusCode.Created);
             }
         }
         var tokens = await Task.WhenAll(Enumerable.Range(0, Claimers).Select(i => app.JoinAsync(swarm, $"claimer-{i}")));
@@ -41,7 +41,7 @@ public sealed class TaskRaceTests
             while (DateTimeOffset.UtcNow < deadline && idle < 8)
             {
                 using var claim = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/claim", new { leaseSeconds = 5, wait = 1 });
-                var tasks = (await SwarmApi.EnsureAsync(claim, HttpStatusCode.OK))["tasks"]!.AsArray();
+                var tasks = (await SwarmApi.EnsureAsync(claim, HttpStatusCode.OK))["items"]!.AsArray();
                 if (tasks.Count == 0)
                 {
                     idle++;
@@ -108,8 +108,8 @@ public sealed class TaskRaceTests
         }
         var stats = JsonNode.Parse(await reader.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!;
         Assert.Equal(finals.Count(f => f.Value == "completed"), (int)stats["completed"]!);
-        Assert.Equal(finals.Count(f => f.Value == "dead_lettered"), (int)stats["deadLettered"]!);
+        Assert.Equal(finals.Count(f => f.Value == "dead_lettered"), (int)stats["dead_lettered"]!);
         Assert.Equal(Tasks, (int)stats["total"]!);
-        Assert.Equal(0, (int)stats["pending"]! + (int)stats["inProgress"]! + (int)stats["blocked"]!);
+        Assert.Equal(0, (int)stats["pending"]! + (int)stats["claimed"]! + (int)stats["blocked"]!);
     }
 }

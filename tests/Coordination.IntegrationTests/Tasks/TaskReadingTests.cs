@@ -31,7 +31,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
 
         var snapshot = JsonNode.Parse(await worker.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/snapshot"))!.AsObject();
         Assert.False((bool)snapshot["truncated"]!);
-        var tasks = snapshot["tasks"]!.AsArray().Select(t => t!.AsObject()).ToList();
+        var tasks = snapshot["items"]!.AsArray().Select(t => t!.AsObject()).ToList();
         Assert.Equal(ids, tasks.Select(t => (string)t["taskId"]!));
         Assert.Equal(["c", "a", "b"], tasks.Select(t => (string)t["title"]!));
         Assert.Equal(["pending", "claimed", "pending"], tasks.Select(t => (string)t["status"]!));
@@ -59,7 +59,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
         await ExpectOkAsync(worker.ActAsync(swarm, claimed[0], "complete"));
         await ExpectOkAsync(worker.ActAsync(swarm, claimed[1], "fail", new { leaseId = (string?)claimed[1]["leaseId"], error = "bad input", retryable = false }));
         await ExpectOkAsync(worker.ActAsync(swarm, claimed[2], "fail", new { leaseId = (string?)claimed[2]["leaseId"], error = "crashed" }));
-        var cancel = JsonNode.Parse(await coordinator.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks?type=mix&limit=10"))!["tasks"]!.AsArray()
+        var cancel = JsonNode.Parse(await coordinator.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks?type=mix&limit=10"))!["items"]!.AsArray()
             .Single(t => (string?)t!["title"] == "cancel")!;
         await ExpectOkAsync(coordinator.PatchAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/{cancel["taskId"]}", new { status = "cancelled" }));
         await coordinator.CreateTaskAsync(swarm, new { type = "mix", title = "blocked", dependencies = new[] { (string)claimed[3]["taskId"]! } });
@@ -67,7 +67,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
         var stats = JsonNode.Parse(await worker.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/stats"))!.AsObject();
         var expected = new Dictionary<string, int>
         {
-            ["pending"] = 1, ["blocked"] = 1, ["inProgress"] = 1, ["completed"] = 1, ["failed"] = 1, ["deadLettered"] = 1, ["cancelled"] = 1, ["total"] = 7,
+            ["pending"] = 1, ["blocked"] = 1, ["claimed"] = 1, ["completed"] = 1, ["failed"] = 1, ["dead_lettered"] = 1, ["cancelled"] = 1, ["total"] = 7,
         };
         Assert.Equal(expected, expected.Keys.ToDictionary(k => k, k => (int)stats[k]!));
     }
@@ -83,7 +83,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
         {
             await SwarmApi.EnsureAsync(broadcast, HttpStatusCode.Accepted);
         }
-        var all = await FeedAsync(worker, swarm, "after=0");
+        var all = await FeedAsync(worker, swarm, "");
         Assert.Equal(["task.created"], all.Select(e => (string)e["type"]!));
         var mark = (long)all[0]["sequence"]!;
 
@@ -93,7 +93,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
         var claimed = Assert.Single(await worker.ClaimAsync(swarm));
         Assert.Equal((string?)early["taskId"], (string?)claimed["taskId"]);
 
-        var afterMark = await FeedAsync(worker, swarm, $"after={mark}");
+        var afterMark = await FeedAsync(worker, swarm, $"cursor={mark}");
         Assert.Equal(["task.created", "task.claimed"], afterMark.Select(e => (string)e["type"]!));
         Assert.All(afterMark, e => Assert.True((long)e["sequence"]! > mark));
         var sinceTime = await FeedAsync(worker, swarm, "since=" + Uri.EscapeDataString(since.ToString("O")));
@@ -131,7 +131,7 @@ public sealed class TaskReadingTests : IAsyncLifetime
     private static async Task<List<JsonObject>> FeedAsync(HttpClient client, TestSwarm swarm, string query)
     {
         var page = JsonNode.Parse(await client.GetStringAsync($"api/swarms/{swarm.SwarmId}/tasks/events?{query}"))!;
-        return page["events"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        return page["items"]!.AsArray().Select(e => e!.AsObject()).ToList();
     }
 
     private static async Task ExpectOkAsync(Task<HttpResponseMessage> call)

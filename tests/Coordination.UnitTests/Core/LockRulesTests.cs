@@ -75,7 +75,7 @@ public sealed class LockRulesTests
         Assert.Equal(5, claim.Result!.FencingToken);
         var deletes = claim.Writes.Where(w => w.ActionType == TableTransactionActionType.Delete).Select(w => w.Entity.RowKey);
         Assert.Equal([LockRows.ClaimKey("lock_old"), LockRows.ExpiryKey(Held.ExpiresAt, Resource)], deletes);
-        Assert.Equal(["resource_released", "lock.acquired"], claim.Events.Select(e => e.Type));
+        Assert.Equal(["lock.released", "lock.acquired"], claim.Events.Select(e => e.Type));
         var released = Data(claim.Events[0]);
         Assert.Equal(("lock_old", 4, "holder", "expired"), (released.GetProperty("claimId").GetString(), released.GetProperty("fencingToken").GetInt64(),
             released.GetProperty("holder").GetString(), released.GetProperty("reason").GetString()));

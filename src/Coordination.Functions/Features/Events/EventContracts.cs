@@ -16,7 +16,7 @@ public sealed record BroadcastRequest(string Type, JsonElement? Data = null, str
 /// <param name="Actor">The sender, from the token.</param>
 public sealed record BroadcastAccepted(string Id, string Type, string Actor);
 
-/// <summary>A page of the event log.</summary>
+/// <summary>A page of the task feed (<c>GET …/tasks/events</c>); the log and subscriptions answer <see cref="Coordination.Core.Common.ListPage{T}"/> with <see cref="EventCursor"/>.</summary>
 /// <param name="Events">Events in sequence order.</param>
 /// <param name="NextAfter">Pass as <c>after</c> to continue (the last sequence returned, or the one given).</param>
 public sealed record EventPage(IReadOnlyList<SwarmEvent> Events, long NextAfter);

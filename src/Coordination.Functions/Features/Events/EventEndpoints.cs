@@ -19,9 +19,9 @@ public static partial class EventEndpoints
         group.MapPost("", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer)
             .WithSummary("Appends a custom event to the swarm's log.");
         group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
-            .WithSummary("Reads the log by type (comma-separated), sender, since (time) or after (sequence), up to limit.");
+            .WithSummary("Reads a page of the log after cursor (a previous nextCursor; \"0\" or absent = the start), by type (comma-separated), actor and since (time), up to limit.");
         group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member).AcceptsStreamToken()
-            .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?after=).");
+            .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?cursor=); a browser passes a stream token as ?access_token=.");
         return app;
     }
 
@@ -35,21 +35,17 @@ public static partial class EventEndpoints
         return TypedResults.Accepted($"/api/swarms/{id}/events", new BroadcastAccepted(ids[0], type, caller.Actor));
     }
 
-    private static async Task<Ok<EventPage>> QueryAsync(string id, string? type, string? sender, DateTimeOffset? since, long? after, int? limit, EventLog log, CancellationToken ct)
+    private static async Task<Ok<ListPage<SwarmEvent>>> QueryAsync(string id, string? type, string? actor, DateTimeOffset? since, string? cursor, int? limit, EventLog log, CancellationToken ct)
     {
         var types = type?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (types is { Length: > 10 })
         {
             throw Validation.Invalid("type", $"lists {types.Length} types; at most 10 may be combined.");
         }
-        var start = after ?? 0;
-        if (start < 0)
-        {
-            throw Validation.Invalid("after", "must be 0 or more.");
-        }
-        var query = new EventQuery(start, types, sender, since, Validation.InRange(limit ?? 100, "limit", 1, 1000));
-        var events = await log.ReadAsync(id, query, ct);
-        return TypedResults.Ok(new EventPage(events, events.Count > 0 ? events[^1].Sequence : start));
+        var start = EventCursor.Parse(cursor) ?? 0;
+        var max = Validation.InRange(limit ?? 100, "limit", 1, 1000);
+        var events = await log.ReadAsync(id, new EventQuery(start, types, actor, since, max), ct);
+        return TypedResults.Ok(EventCursor.Page(events, start, max));
     }
 
     internal static string ValidateType(string? type)

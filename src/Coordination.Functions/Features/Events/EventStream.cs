@@ -10,7 +10,7 @@ namespace Coordination.Functions.Features.Events;
 
 /// <summary>
 /// The swarm log as Server-Sent Events: <c>id</c> = sequence, <c>event</c> = type, <c>data</c> = the
-/// CloudEvent JSON. Resumes after <c>Last-Event-ID</c> (or <c>?after=</c>), so a reconnecting client gets
+/// CloudEvent JSON. Resumes after <c>Last-Event-ID</c> (or <c>?cursor=</c>, a log page's <c>nextCursor</c>), so a reconnecting client gets
 /// every event exactly once. Wakes at once on events sequenced in this process and polls every
 /// <c>Coordination__EventPollMilliseconds</c> for the rest; ends after <see cref="MaxDuration"/> (clients reconnect).
 /// </summary>
@@ -25,9 +25,9 @@ public static class EventStream
     private const int BatchSize = 200;
 
     /// <summary>Streams until the client leaves or <see cref="MaxDuration"/> passes.</summary>
-    public static async Task StreamAsync(string id, long? after, HttpContext context, EventLog log, CoordinationSettings settings, TimeProvider clock)
+    public static async Task StreamAsync(string id, string? cursor, HttpContext context, EventLog log, CoordinationSettings settings, TimeProvider clock)
     {
-        var cursor = ResumePoint(context.Request, after);
+        var position = ResumePoint(context.Request, cursor);
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -37,23 +37,23 @@ public static class EventStream
         var ct = context.RequestAborted;
         var ends = clock.GetUtcNow() + MaxDuration;
         var lastWrite = clock.GetUtcNow();
-        await WriteAsync(response, $"retry: 1000\n: stream of {id} after {cursor}\n\n", ct);
+        await WriteAsync(response, $"retry: 1000\n: stream of {id} after {position}\n\n", ct);
         try
         {
             while (!ct.IsCancellationRequested && clock.GetUtcNow() < ends)
             {
-                var events = await log.ReadAsync(id, new EventQuery(cursor, Limit: BatchSize), ct, waitForOwnWrites: false);
+                var events = await log.ReadAsync(id, new EventQuery(position, Limit: BatchSize), ct, waitForOwnWrites: false);
                 if (events.Count > 0)
                 {
                     await WriteAsync(response, Frame(events), ct);
-                    cursor = events[^1].Sequence;
+                    position = events[^1].Sequence;
                     lastWrite = clock.GetUtcNow();
                     if (events.Count == BatchSize)
                     {
                         continue;
                     }
                 }
-                await log.WaitForNewAsync(id, cursor, settings.EventPollInterval, ct);
+                await log.WaitForNewAsync(id, position, settings.EventPollInterval, ct);
                 if (clock.GetUtcNow() - lastWrite >= KeepAliveInterval)
                 {
                     await WriteAsync(response, ": keep-alive\n\n", ct);
@@ -80,8 +80,8 @@ public static class EventStream
         return frame.ToString();
     }
 
-    /// <summary>Last-Event-ID wins over ?after= (it is what a reconnecting EventSource sends).</summary>
-    internal static long ResumePoint(HttpRequest request, long? after)
+    /// <summary>Last-Event-ID wins over ?cursor= (it is what a reconnecting EventSource sends).</summary>
+    internal static long ResumePoint(HttpRequest request, string? cursor)
     {
         var header = request.Headers["Last-Event-ID"].ToString();
         if (header.Length > 0)
@@ -89,7 +89,7 @@ public static class EventStream
             return long.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var last) ? last
                 : throw Coordination.Core.Common.Validation.Invalid("Last-Event-ID", "must be a sequence number.");
         }
-        return after is null or < 0 ? 0 : after.Value;
+        return EventCursor.Parse(cursor) ?? 0;
     }
 
     private static async Task WriteAsync(HttpResponse response, string text, CancellationToken ct)

@@ -19,11 +19,11 @@ public static partial class SubscriptionEndpoints
     {
         var group = app.MapGroup("/api/swarms/{id}").WithTags("events");
         group.MapPost("/subscriptions", CreateAsync).WithName("CreateSubscription").Requires(Access.Member)
-            .WithSummary("Subscribes you to event types or topics (patterns like task.*, topic.deploys, *); returns its cursor.");
+            .WithSummary("Subscribes you to event types or topics (patterns like task.*, topic.deploys, *) from cursor (default: the log's end); returns its cursor.");
         group.MapGet("/subscriptions/{subId}/events", PollAsync).WithName("PollSubscription").Requires(Access.Member)
-            .WithSummary("Matching events after the subscription's cursor (limit); wait=seconds long-polls (at most 30).");
+            .WithSummary("A page of matching events after the subscription's cursor (limit); wait=seconds long-polls (at most 30). Ack its nextCursor.");
         group.MapPost("/subscriptions/{subId}/ack", AcknowledgeAsync).WithName("AcknowledgeSubscription").Requires(Access.Member)
-            .WithSummary("Advances the subscription's cursor to sequence (never backwards).");
+            .WithSummary("Advances the subscription's cursor to a poll's nextCursor (never backwards).");
         group.MapDelete("/subscriptions/{subId}", DeleteAsync).WithName("DeleteSubscription").Requires(Access.Member)
             .WithSummary("Deletes your subscription.");
         group.MapPost("/topics/{topic}/events", PublishAsync).WithName("PublishToTopic").Requires(Access.Writer)
@@ -37,7 +37,7 @@ public static partial class SubscriptionEndpoints
         return TypedResults.Created($"/api/swarms/{id}/subscriptions/{created.SubscriptionId}", created);
     }
 
-    private static async Task<Ok<SubscriptionEvents>> PollAsync(string id, string subId, int? limit, int? wait, HttpContext context, SubscriptionService subscriptions, CancellationToken ct) =>
+    private static async Task<Ok<ListPage<SwarmEvent>>> PollAsync(string id, string subId, int? limit, int? wait, HttpContext context, SubscriptionService subscriptions, CancellationToken ct) =>
         TypedResults.Ok(await subscriptions.PollAsync(id, context.Caller(), subId, limit ?? 100, wait ?? 0, ct));
 
     private static async Task<Ok<SubscriptionView>> AcknowledgeAsync(string id, string subId, AckSubscriptionRequest request, HttpContext context, SubscriptionService subscriptions, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using Coordination.Core.Identity;
+using Coordination.Core.Problems;
 using Coordination.Core.State;
 using Coordination.Functions.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,8 +18,10 @@ public static class StateEndpoints
             .WithSummary("Returns the keys whose version differs from lastVersions; wait= long-polls for a change.");
         group.MapGet("/{key}", GetAsync).WithName("GetState").Requires(Access.Member).WithSummary("Reads a key's value and version.");
         group.MapPut("/{key}", SetAsync).WithName("SetState").Requires(Access.Writer)
+            .ProducesProblems(ProblemCatalog.VersionConflict, ProblemCatalog.QuotaExceeded)
             .WithSummary("Sets a key's JSON value; ifVersion makes it a compare-and-set (0 = only if absent).");
         group.MapDelete("/{key}", DeleteAsync).WithName("DeleteState").Requires(Access.Writer)
+            .ProducesProblems(ProblemCatalog.VersionConflict)
             .WithSummary("Deletes a key's value (?ifVersion= for compare-and-delete).");
         group.MapPost("/{key}/increment", IncrementAsync).WithName("IncrementState").Requires(Access.Writer)
             .WithSummary("Atomically adds delta to an integer value.");

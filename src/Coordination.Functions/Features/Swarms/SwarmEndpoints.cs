@@ -18,7 +18,7 @@ public static class SwarmEndpoints
     {
         var group = app.MapGroup("/api/swarms").WithTags("swarms");
         group.MapPost("", CreateAsync).WithName("CreateSwarm").Requires(Access.Tenant)
-            .WithSummary("Creates a swarm; returns its join code and the creator's coordinator token.");
+            .WithSummary("Creates a swarm; returns swarmId and joinCode, the creator's coordinator agentId and token, and the swarm.");
         group.MapPost("/join", JoinAsync).WithName("JoinSwarm").Requires(Access.Anonymous)
             .ProducesProblems(ProblemCatalog.Unauthorized, ProblemCatalog.ForbiddenRole, ProblemCatalog.QuotaExceeded, ProblemCatalog.LastCoordinator, ProblemCatalog.RateLimited)
             .WithSummary("Joins with the join code (worker, observer) or the coordinator code (any role): 201 for a new member; 200 for a rejoin with a member's own id, which revokes its old token.");
@@ -47,8 +47,8 @@ public static class SwarmEndpoints
     {
         var tenant = tenants.Find(context.Caller().TenantId)!;
         var created = await swarms.CreateAsync(tenant, request, ct);
-        activity.Written(created.Swarm.SwarmId, created.Coordinator.AgentId, clock.GetUtcNow());
-        return TypedResults.Created($"/api/swarms/{created.Swarm.SwarmId}", created);
+        activity.Written(created.SwarmId, created.AgentId, clock.GetUtcNow());
+        return TypedResults.Created($"/api/swarms/{created.SwarmId}", created);
     }
 
     private static async Task<Results<Created<AgentCredentials>, Ok<AgentCredentials>>> JoinAsync(
@@ -88,8 +88,8 @@ public static class SwarmEndpoints
     private static async Task<Ok<SwarmView>> GetAsync(string id, HttpContext context, SwarmService swarms, CancellationToken ct) =>
         TypedResults.Ok(await swarms.GetAsync(id, context.Caller(), ct));
 
-    private static async Task<Ok<MemberList>> ListMembersAsync(string id, MembershipService members, CancellationToken ct) =>
-        TypedResults.Ok(new MemberList(await members.ListAsync(id, ct)));
+    private static async Task<Ok<ListPage<MemberView>>> ListMembersAsync(string id, MembershipService members, CancellationToken ct) =>
+        TypedResults.Ok(ListPage<MemberView>.All(await members.ListAsync(id, ct)));
 
     private static async Task<NoContent> RemoveMemberAsync(string id, string agentId, HttpContext context, MembershipService members, CancellationToken ct)
     {
