@@ -109,7 +109,7 @@ public sealed class AppClient : IDisposable
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
         {
             var reply = await PostAsync("api/swarms/join", null, new { joinCode = swarm.JoinCode, swarmId = swarm.Id, role = "worker", agentId = $"{prefix}{i}" }, ct).ConfigureAwait(false);
-            Require(reply, 200, $"join {prefix}{i}");
+            Require(reply, 201, $"join {prefix}{i}");
             tokens[i] = (string)reply.Body!["token"]!;
         }).ConfigureAwait(false);
         return tokens;

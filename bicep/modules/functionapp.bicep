@@ -104,6 +104,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 // not-set: Coordination__Schedules__<Function> = standalone only; the host takes schedules from function.json
 // not-set: Coordination__ReportStorageCalls = diagnostics for tests and the benchmark; off in production
 // not-set: Coordination__WebPubSubConnectionString = it carries an access key; the app reaches Web PubSub with its managed identity (Coordination__WebPubSubEndpoint)
+// not-set: Coordination__StreamTokenLifetimeSeconds = the default (300 s) suits browsers; set it to shorten or lengthen stream tokens
 var appSettings = {
   AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
   AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint

@@ -71,6 +71,10 @@ public sealed class CoordinationSettings
     /// <summary>Agent token lifetime.</summary>
     public static readonly SettingInfo TokenLifetimeSetting = new("Coordination__AgentTokenLifetimeHours", "168", "Agent token lifetime in hours (default 168).");
 
+    /// <summary>Stream token lifetime.</summary>
+    public static readonly SettingInfo StreamTokenLifetimeSetting = new("Coordination__StreamTokenLifetimeSeconds", null,
+        "Lifetime of stream tokens (POST /api/swarms/{id}/stream-tokens; read-only, for ?access_token= on SSE) in seconds, 10 to 3600 (default 300).");
+
     /// <summary>Presence TTL.</summary>
     public static readonly SettingInfo PresenceTtlSetting = new("Coordination__PresenceTtlSeconds", "90", "An agent whose last heartbeat is older than this is offline (default 90).");
 
@@ -101,7 +105,7 @@ public sealed class CoordinationSettings
     [
         Storage, StorageTableServiceUri, StorageQueueServiceUri, StorageCredential, StorageClientId,
         TableNameSetting, WakeQueueSetting, MaxRequestBodySetting, StandaloneUrlSetting,
-        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, PresenceTtlSetting, EventPollSetting,
+        TenantKeysSetting, TenantLimitsSetting, TokenSigningKeysSetting, TokenLifetimeSetting, StreamTokenLifetimeSetting, PresenceTtlSetting, EventPollSetting,
         WebPubSubConnectionStringSetting, WebPubSubEndpointSetting, WebPubSubHubSetting, ReportStorageCallsSetting, ScheduleOverrideSetting,
     ];
 
@@ -119,6 +123,9 @@ public sealed class CoordinationSettings
 
     /// <summary>Agent token lifetime.</summary>
     public TimeSpan AgentTokenLifetime { get; init; } = TimeSpan.FromHours(168);
+
+    /// <summary>Stream token lifetime: short, because the token travels in a URL.</summary>
+    public TimeSpan StreamTokenLifetime { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Heartbeat age after which an agent is offline.</summary>
     public TimeSpan PresenceTtl { get; init; } = TimeSpan.FromSeconds(90);
@@ -171,6 +178,10 @@ public sealed class CoordinationSettings
         if (AgentTokenLifetime <= TimeSpan.Zero || PresenceTtl <= TimeSpan.Zero)
         {
             yield return $"{TokenLifetimeSetting.Key} and {PresenceTtlSetting.Key} must be positive.";
+        }
+        if (StreamTokenLifetime < TimeSpan.FromSeconds(10) || StreamTokenLifetime > TimeSpan.FromHours(1))
+        {
+            yield return $"{StreamTokenLifetimeSetting.Key} must be between 10 and 3600 seconds; got {StreamTokenLifetime.TotalSeconds:0}.";
         }
         if (EventPollInterval < TimeSpan.FromMilliseconds(50) || EventPollInterval > TimeSpan.FromMinutes(1))
         {

@@ -19,6 +19,8 @@ public static class SettingsReader
             MaxRequestBodyBytes = ReadLong(CoordinationSettings.MaxRequestBodySetting, Value(CoordinationSettings.MaxRequestBodySetting)) ?? defaults.MaxRequestBodyBytes,
             StandaloneUrl = Value(CoordinationSettings.StandaloneUrlSetting) ?? defaults.StandaloneUrl,
             AgentTokenLifetime = ReadLong(CoordinationSettings.TokenLifetimeSetting, Value(CoordinationSettings.TokenLifetimeSetting)) is { } hours ? TimeSpan.FromHours(hours) : defaults.AgentTokenLifetime,
+            StreamTokenLifetime = ReadLong(CoordinationSettings.StreamTokenLifetimeSetting, Value(CoordinationSettings.StreamTokenLifetimeSetting)) is { } streamSeconds
+                ? TimeSpan.FromSeconds(streamSeconds) : defaults.StreamTokenLifetime,
             PresenceTtl = ReadLong(CoordinationSettings.PresenceTtlSetting, Value(CoordinationSettings.PresenceTtlSetting)) is { } seconds ? TimeSpan.FromSeconds(seconds) : defaults.PresenceTtl,
             EventPollInterval = ReadLong(CoordinationSettings.EventPollSetting, Value(CoordinationSettings.EventPollSetting)) is { } ms ? TimeSpan.FromMilliseconds(ms) : defaults.EventPollInterval,
             ReportStorageCalls = Value(CoordinationSettings.ReportStorageCallsSetting) is { } report

@@ -19,10 +19,14 @@ public sealed record AgentClaims(string TenantId, string SwarmId, string AgentId
 /// Issues and verifies agent tokens: <c>ct_</c> + base64url(JSON claims) + <c>.</c> + base64url(HMAC-SHA256).
 /// The claims carry the signing key id, so keys rotate by adding a new first key to
 /// <c>Coordination:TokenSigningKeys</c> (<c>kid:secret;kid:secret</c>; the first signs, all verify).
+/// Stream tokens (<c>cs_</c>) are the same format with the scope <c>stream</c> in the signed claims, so neither kind
+/// passes for the other even with its prefix swapped.
 /// </summary>
 public sealed class AgentTokens
 {
     private const string Prefix = "ct_";
+    private const string StreamPrefix = "cs_";
+    private const string StreamScope = "stream";
     private readonly IReadOnlyList<(string Id, byte[] Secret)> _keys;
     private readonly TimeProvider _clock;
 
@@ -59,32 +63,49 @@ public sealed class AgentTokens
     }
 
     /// <summary>Issues a token for a member.</summary>
-    public (string Token, AgentClaims Claims) Issue(string tenantId, string swarmId, string agentId, Role role, string tokenId)
+    public (string Token, AgentClaims Claims) Issue(string tenantId, string swarmId, string agentId, Role role, string tokenId) =>
+        Sign(Prefix, null, new AgentClaims(tenantId, swarmId, agentId, role, tokenId, _clock.GetUtcNow().Add(Lifetime)));
+
+    /// <summary>
+    /// Issues a stream token: read-only (its role is observer whatever the member's), for one swarm and agent, valid for
+    /// <paramref name="lifetime"/> and only while the member row still names <paramref name="memberTokenId"/> (leaving,
+    /// removal or a rejoin revoke it with the member's token).
+    /// </summary>
+    public (string Token, AgentClaims Claims) IssueStream(string tenantId, string swarmId, string agentId, string memberTokenId, TimeSpan lifetime) =>
+        Sign(StreamPrefix, StreamScope, new AgentClaims(tenantId, swarmId, agentId, Role.Observer, memberTokenId, _clock.GetUtcNow().Add(lifetime)));
+
+    /// <summary>The claims of a valid, unexpired agent token signed by a known key; null otherwise (no reason is revealed).</summary>
+    public AgentClaims? Verify(string token) => Verify(token, Prefix, null);
+
+    /// <summary>The claims of a valid, unexpired stream token signed by a known key; null otherwise.</summary>
+    public AgentClaims? VerifyStream(string token) => Verify(token, StreamPrefix, StreamScope);
+
+    private (string Token, AgentClaims Claims) Sign(string prefix, string? scope, AgentClaims claims)
     {
-        var claims = new AgentClaims(tenantId, swarmId, agentId, role, tokenId, _clock.GetUtcNow().Add(Lifetime));
         var (kid, secret) = _keys[0];
-        var payload = JsonSerializer.SerializeToUtf8Bytes(new Payload(1, kid, tenantId, swarmId, agentId, role.ToString().ToLowerInvariant(), tokenId, claims.ExpiresAt.ToUnixTimeSeconds()), PayloadJson);
+        var payload = JsonSerializer.SerializeToUtf8Bytes(
+            new Payload(1, kid, claims.TenantId, claims.SwarmId, claims.AgentId, claims.Role.ToString().ToLowerInvariant(), claims.TokenId, claims.ExpiresAt.ToUnixTimeSeconds(), scope),
+            PayloadJson);
         var body = Base64Url(payload);
-        return (Prefix + body + "." + Base64Url(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(body))), claims);
+        return (prefix + body + "." + Base64Url(HMACSHA256.HashData(secret, Encoding.ASCII.GetBytes(body))), claims);
     }
 
-    /// <summary>The claims of a valid, unexpired token signed by a known key; null otherwise (no reason is revealed).</summary>
-    public AgentClaims? Verify(string token)
+    private AgentClaims? Verify(string token, string prefix, string? scope)
     {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal))
+        if (!token.StartsWith(prefix, StringComparison.Ordinal))
         {
             return null;
         }
-        var dot = token.IndexOf('.', Prefix.Length);
+        var dot = token.IndexOf('.', prefix.Length);
         if (dot < 0)
         {
             return null;
         }
-        var body = token[Prefix.Length..dot];
+        var body = token[prefix.Length..dot];
         try
         {
             var payload = JsonSerializer.Deserialize<Payload>(FromBase64Url(body), PayloadJson);
-            if (payload is null || payload.Version != 1 || _keys.FirstOrDefault(k => k.Id == payload.KeyId) is not { Secret: { } secret })
+            if (payload is null || payload.Version != 1 || payload.Scope != scope || _keys.FirstOrDefault(k => k.Id == payload.KeyId) is not { Secret: { } secret })
             {
                 return null;
             }
@@ -116,7 +137,8 @@ public sealed class AgentTokens
         [property: JsonPropertyName("sub")] string AgentId,
         [property: JsonPropertyName("rol")] string Role,
         [property: JsonPropertyName("jti")] string TokenId,
-        [property: JsonPropertyName("exp")] long ExpiresAt);
+        [property: JsonPropertyName("exp")] long ExpiresAt,
+        [property: JsonPropertyName("scp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Scope = null);
 
     private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
 

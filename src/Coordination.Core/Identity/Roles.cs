@@ -39,6 +39,9 @@ public enum Access
 /// <param name="Role">The agent's role (null for tenant keys).</param>
 public sealed record Caller(string TenantId, string? SwarmId, string? AgentId, Role? Role)
 {
+    /// <summary>True for a tenant key (no agent): the owner of the tenant's swarms, above any member.</summary>
+    public bool IsTenant => AgentId is null;
+
     /// <summary>The id recorded as the actor of the caller's changes.</summary>
     public string Actor => AgentId ?? "tenant:" + TenantId;
 

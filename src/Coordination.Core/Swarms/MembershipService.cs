@@ -10,13 +10,17 @@ namespace Coordination.Core.Swarms;
 
 /// <summary>Joining, listing, leaving and removing members.</summary>
 public sealed class MembershipService(
-    TableStore table, EventLog events, SwarmDirectory directory, AgentTokens tokens, JoinGuard guard,
-    TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock, StripedGate gate, IEnumerable<IMemberDepartureHandler> departureHandlers)
+    TableStore table, EventLog events, SwarmDirectory directory, MemberAdmission admission, JoinGuard guard,
+    TenantDirectory tenants, CoordinationSettings settings, TimeProvider clock, IEnumerable<IMemberDepartureHandler> departureHandlers)
 {
     private const string JoinRefused = "Join refused: no active swarm matches this join code.";
 
-    /// <summary>Joins with a join code. Every kind of mismatch answers the same 401, and failures are rate limited per client.</summary>
-    public async Task<AgentCredentials> JoinAsync(JoinSwarmRequest request, string client, CancellationToken cancellationToken)
+    /// <summary>
+    /// Joins with a join code (worker or observer) or the coordinator code (any role); a member's own agent id rejoins
+    /// (<see cref="MemberAdmission"/>). Every kind of code mismatch answers the same 401, and such failures are rate
+    /// limited per client; asking for more than the code grants is 403 <c>forbidden_role</c>.
+    /// </summary>
+    public async Task<Admission> JoinAsync(JoinSwarmRequest request, string client, CancellationToken cancellationToken)
     {
         guard.EnsureAllowed(client);
         var agentId = request.AgentId is null ? Ids.New("agent") : Validation.Identifier(request.AgentId, "agentId");
@@ -25,55 +29,15 @@ public sealed class MembershipService(
             throw Validation.Invalid("agentId", "'*' means every member (broadcast) and cannot be an agent id.");
         }
         var name = Validation.OptionalText(request.Name, "name", 100);
-        var capabilities = Validation.Labels(request.Capabilities, "capabilities");
-        var swarm = await ResolveAsync(request, cancellationToken).ConfigureAwait(false);
-        if (swarm is null)
+        var capabilities = request.Capabilities is null ? null : Validation.Labels(request.Capabilities, "capabilities");
+        if (await ResolveAsync(request, cancellationToken).ConfigureAwait(false) is not var (swarm, grant))
         {
             guard.RecordFailure(client);
             throw new ProblemException(ProblemCatalog.Unauthorized, JoinRefused);
         }
-        var tokenId = Ids.RandomText(16);
-
-        using (await gate.EnterAsync(swarm.SwarmId + "\nmembers", cancellationToken).ConfigureAwait(false))
-        {
-            await AddMemberAsync(swarm, agentId, name, capabilities, request.Role, tokenId, cancellationToken).ConfigureAwait(false);
-        }
-
-        directory.Invalidate(swarm.SwarmId, agentId);
-        events.Committed(swarm.SwarmId);
-        var (token, claims) = tokens.Issue(swarm.TenantId, swarm.SwarmId, agentId, request.Role, tokenId);
-        return new AgentCredentials(swarm.SwarmId, agentId, request.Role, token, claims.ExpiresAt);
+        return await admission.AdmitAsync(swarm, new AdmissionRequest(agentId, name, capabilities, request.Role, grant, agentId), cancellationToken).ConfigureAwait(false)
+            ?? throw new ProblemException(ProblemCatalog.Unauthorized, JoinRefused);
     }
-
-    private Task AddMemberAsync(SwarmRow swarm, string agentId, string? name, IReadOnlyList<string> capabilities, Role role, string tokenId, CancellationToken cancellationToken) =>
-        OptimisticRetry.RunAsync<object>(async ct =>
-        {
-            var counts = await ReadCountsAsync(swarm.SwarmId, ct).ConfigureAwait(false);
-            var count = counts?.Count ?? 0;
-            if (count >= swarm.MaxAgents)
-            {
-                throw new ProblemException(ProblemCatalog.QuotaExceeded, $"The swarm has {count} members; its maxAgents is {swarm.MaxAgents}.",
-                    new Dictionary<string, object?> { ["limit"] = swarm.MaxAgents });
-            }
-            var next = new MemberCountRow(swarm.SwarmId, count + 1, (counts?.Coordinators ?? 0) + (role == Role.Coordinator ? 1 : 0));
-            var member = MemberRows.New(swarm.SwarmId, agentId, name, role, tokenId, capabilities, clock.GetUtcNow());
-            var result = await table.SubmitTransactionAsync(
-            [
-                TableActions.Replace(SwarmRows.ToEntity(next), counts?.ETag ?? Azure.ETag.All),
-                TableActions.Add(MemberRows.ToEntity(member)),
-                events.Append(swarm.SwarmId, PendingEvent.Of("agent.joined", agentId, new { agentId, role = SwarmRows.RoleText(role), name, capabilities }, agentId)),
-            ], ct).ConfigureAwait(false);
-            return result switch
-            {
-                { Succeeded: true } => new object(),
-                { FailedIndex: 1, Outcome: StorageOutcome.AlreadyExists } =>
-                    throw new ProblemException(ProblemCatalog.AlreadyExists, $"Agent id '{agentId}' is already a member; choose another id or leave first."),
-                // The counter is written with every swarm and goes only with it: the swarm is being deleted.
-                { FailedIndex: 0, Outcome: StorageOutcome.NotFound } => throw new ProblemException(ProblemCatalog.Unauthorized, JoinRefused),
-                // 412 on the counter: another join or leave came first; decide again on fresh counts.
-                _ => null,
-            };
-        }, "the swarm's members", cancellationToken);
 
     /// <summary>Every member with its presence.</summary>
     public async Task<IReadOnlyList<MemberView>> ListAsync(string swarmId, CancellationToken cancellationToken)
@@ -155,7 +119,8 @@ public sealed class MembershipService(
             ? SwarmRows.FromMemberCount(row)
             : null;
 
-    private static void EnsureNotLastCoordinator(int coordinators)
+    /// <summary>Refuses a change that would leave the swarm without a coordinator.</summary>
+    internal static void EnsureNotLastCoordinator(int coordinators)
     {
         if (coordinators <= 1)
         {
@@ -166,7 +131,8 @@ public sealed class MembershipService(
 
     private static ProblemException NotMember(string agentId) => new(ProblemCatalog.NotFound, $"'{agentId}' is not a member of this swarm.");
 
-    private async Task<SwarmRow?> ResolveAsync(JoinSwarmRequest request, CancellationToken cancellationToken)
+    /// <summary>The active swarm the code opens and the role it grants, or null for any mismatch.</summary>
+    private async Task<(SwarmRow Swarm, Role Grant)?> ResolveAsync(JoinSwarmRequest request, CancellationToken cancellationToken)
     {
         var code = JoinCodes.Normalize(request.JoinCode);
         if (code is null)
@@ -179,17 +145,19 @@ public sealed class MembershipService(
             var lookup = await table.GetEntityAsync(GlobalRows.JoinCodePartition, code, cancellationToken: cancellationToken).ConfigureAwait(false);
             swarmId = lookup is null ? null : GlobalRows.FromJoinCode(lookup).SwarmId;
         }
-        if (swarmId is null || !swarmId.StartsWith("swarm_", StringComparison.Ordinal) || swarmId.Length > 64 || swarmId.Any(c => !char.IsAsciiLetterOrDigit(c) && c != '_'))
+        if (!SwarmDirectory.IsSwarmId(swarmId))
         {
             return null;
         }
         var entity = await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         var swarm = entity is null ? null : SwarmRows.FromSwarm(entity);
-        return swarm is not null
-               && SwarmService.SameCode(swarm.JoinCode, code)
-               && swarm.Status == SwarmStatus.Active
-               && tenants.Find(swarm.TenantId) is not null
-            ? swarm
-            : null;
+        if (swarm is null || swarm.Status != SwarmStatus.Active || tenants.Find(swarm.TenantId) is null)
+        {
+            return null;
+        }
+        // Both compared, in constant time, whichever matches.
+        var coordinatorCode = swarm.CoordinatorCode is { } stored && SwarmService.SameCode(stored, code);
+        var joinCode = SwarmService.SameCode(swarm.JoinCode, code);
+        return coordinatorCode ? (swarm, Role.Coordinator) : joinCode ? (swarm, Role.Worker) : null;
     }
 }

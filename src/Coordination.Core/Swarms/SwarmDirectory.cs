@@ -31,6 +31,10 @@ public sealed class SwarmDirectory(TableStore table, TimeProvider clock)
     /// <summary>How long a read stays fresh.</summary>
     public static readonly TimeSpan CacheTtl = TimeSpan.FromSeconds(10);
 
+    /// <summary>True when <paramref name="id"/> has the shape of a swarm id, so it is safe as a partition key.</summary>
+    public static bool IsSwarmId([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? id) =>
+        id is { Length: <= 64 } && id.StartsWith("swarm_", StringComparison.Ordinal) && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
     private readonly ConcurrentDictionary<string, (SwarmInfo? Value, DateTimeOffset At)> _swarms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, string), (MembershipInfo? Value, DateTimeOffset At)> _members = new();
 

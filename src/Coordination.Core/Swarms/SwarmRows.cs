@@ -27,9 +27,13 @@ public enum SwarmStatus
 /// <param name="CreatedAt">Creation time.</param>
 /// <param name="CreatedBy">The creating coordinator.</param>
 /// <param name="ArchivedAt">When it was archived (absent when archived by a delete in progress).</param>
+/// <param name="CoordinatorCode">
+/// The code that also grants the coordinator role, in stored form (absent on swarms created before issue 12: there only
+/// the tenant key can make a coordinator).
+/// </param>
 public sealed record SwarmRow(
     string SwarmId, string TenantId, string Name, string? Goal, int MaxAgents, string JoinCode, SwarmStatus Status,
-    DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? ArchivedAt = null)
+    DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? ArchivedAt = null, string? CoordinatorCode = null)
 {
     /// <summary>The version read, for If-Match.</summary>
     public ETag ETag { get; init; }
@@ -89,7 +93,7 @@ public static class SwarmRows
     public static SwarmRow FromSwarm(TableEntity row) => new(
         row.PartitionKey, row.RequiredString("TenantId"), row.RequiredString("Name"), row.GetString("Goal"), row.RequiredInt32("MaxAgents"),
         row.RequiredString("JoinCode"), row.RequiredChoice("Status", Statuses), row.RequiredTime("CreatedAt"), row.RequiredString("CreatedBy"),
-        row.GetDateTimeOffset("ArchivedAt"))
+        row.GetDateTimeOffset("ArchivedAt"), row.GetString("CoordinatorCode"))
     { ETag = row.ETag };
 
     /// <summary>Reads the <see cref="InfoSelect"/> properties of <c>meta|swarm</c>.</summary>
@@ -106,6 +110,7 @@ public static class SwarmRows
         };
         SetIfPresent(entity, "Goal", row.Goal);
         SetIfPresent(entity, "ArchivedAt", row.ArchivedAt);
+        SetIfPresent(entity, "CoordinatorCode", row.CoordinatorCode);
         return entity;
     }
 

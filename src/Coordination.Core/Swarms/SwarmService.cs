@@ -36,7 +36,8 @@ public sealed class SwarmService(
         try
         {
             var joinCode = await ReserveJoinCodeAsync(tenant.Id, swarmId, cancellationToken).ConfigureAwait(false);
-            swarm = new SwarmRow(swarmId, tenant.Id, name, goal, maxAgents, joinCode, SwarmStatus.Active, now, coordinatorId);
+            var coordinatorCode = await ReserveJoinCodeAsync(tenant.Id, swarmId, cancellationToken).ConfigureAwait(false);
+            swarm = new SwarmRow(swarmId, tenant.Id, name, goal, maxAgents, joinCode, SwarmStatus.Active, now, coordinatorId, CoordinatorCode: coordinatorCode);
             await CommitCreatedAsync(swarm, coordinatorName, tokenId, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -50,16 +51,16 @@ public sealed class SwarmService(
         events.Committed(swarmId);
 
         var (token, claims) = tokens.Issue(tenant.Id, swarmId, coordinatorId, Role.Coordinator, tokenId);
-        return new CreateSwarmResponse(swarmId, JoinCodes.Display(swarm.JoinCode), coordinatorId, Role.Coordinator, token, claims.ExpiresAt,
-            ToView(swarm, 1, showJoinCode: true));
+        return new CreateSwarmResponse(swarmId, JoinCodes.Display(swarm.JoinCode), JoinCodes.Display(swarm.CoordinatorCode!), coordinatorId, Role.Coordinator, token,
+            claims.ExpiresAt, ToView(swarm, 1, showCodes: true));
     }
 
-    /// <summary>The swarm; the join code only for coordinators.</summary>
+    /// <summary>The swarm; its codes only for coordinators and the owning tenant (access control has checked the tenant owns it).</summary>
     public async Task<SwarmView> GetAsync(string swarmId, Caller caller, CancellationToken cancellationToken)
     {
         var swarm = await ReadAsync(swarmId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
         var counts = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return ToView(swarm, counts is null ? 0 : SwarmRows.FromMemberCount(counts).Count, caller.HasRole(Role.Coordinator));
+        return ToView(swarm, counts is null ? 0 : SwarmRows.FromMemberCount(counts).Count, caller.IsTenant || caller.HasRole(Role.Coordinator));
     }
 
     /// <summary>Makes the swarm read-only; idempotent.</summary>
@@ -88,7 +89,7 @@ public sealed class SwarmService(
         return await GetAsync(swarmId, caller, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes the swarm and every row of it (its event log included), its join code and index rows.</summary>
+    /// <summary>Deletes the swarm and every row of it (its event log included), its join and coordinator codes and index rows.</summary>
     public async Task DeleteAsync(string swarmId, CancellationToken cancellationToken)
     {
         var swarm = await ReadAsync(swarmId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
@@ -99,6 +100,10 @@ public sealed class SwarmService(
         await EmptyPartitionAsync(swarmId, cancellationToken).ConfigureAwait(false);
         // Unconditional deletes fail only with NotFound: already gone.
         await table.DeleteEntityAsync(GlobalRows.JoinCodePartition, swarm.JoinCode, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
+        if (swarm.CoordinatorCode is { } coordinatorCode)
+        {
+            await table.DeleteEntityAsync(GlobalRows.JoinCodePartition, coordinatorCode, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
+        }
         await table.DeleteEntityAsync(GlobalRows.SwarmIndexPartition, swarmId, Azure.ETag.All, cancellationToken).ConfigureAwait(false);
         await ReleaseTenantSlotAsync(swarm.TenantId, swarmId, cancellationToken).ConfigureAwait(false);
         directory.InvalidateAll(swarmId);
@@ -116,9 +121,10 @@ public sealed class SwarmService(
             ? SwarmRows.FromSwarm(row)
             : null;
 
-    private static SwarmView ToView(SwarmRow swarm, int members, bool showJoinCode) => new(
+    internal static SwarmView ToView(SwarmRow swarm, int members, bool showCodes) => new(
         swarm.SwarmId, swarm.Name, swarm.Goal, swarm.MaxAgents, SwarmRows.StatusText(swarm.Status), members, swarm.CreatedAt, swarm.CreatedBy,
-        showJoinCode ? JoinCodes.Display(swarm.JoinCode) : null);
+        showCodes ? JoinCodes.Display(swarm.JoinCode) : null,
+        showCodes && swarm.CoordinatorCode is { } coordinatorCode ? JoinCodes.Display(coordinatorCode) : null);
 
     /// <summary>The swarm's rows, its coordinator and both events, in one transaction.</summary>
     private async Task CommitCreatedAsync(SwarmRow swarm, string? coordinatorName, string tokenId, CancellationToken cancellationToken)

@@ -43,6 +43,9 @@ public static class CoordinationApp
         // One line per request (ASP.NET Core) or per storage attempt (the Azure SDK's event source, forwarded by
         // AddAzureClients) is noise at our request rates; warnings and our own logs stay.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Pinned at its exact category (a setting for the same category is added earlier, so this one wins): its
+        // "Request starting" line carries the query string, where stream tokens travel (?access_token=).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         builder.Logging.AddFilter("Azure", LogLevel.Warning);
 
         AddServices(builder, settings, hostEnvironment);
@@ -153,7 +156,9 @@ public static class CoordinationApp
         services.AddSingleton<SwarmDirectory>();
         services.AddSingleton<JoinGuard>();
         services.AddSingleton<SwarmService>();
+        services.AddSingleton<MemberAdmission>();
         services.AddSingleton<MembershipService>();
+        services.AddSingleton<TenantSwarms>();
         services.AddSingleton<PresenceService>();
         services.AddSingleton<PresenceActivity>();
         services.AddSingleton<KeyedSignal>();

@@ -14,22 +14,44 @@ namespace Coordination.Functions.Http;
 /// </param>
 public sealed record AccessRequirement(Access Access, bool EvenWhenArchived = false);
 
+/// <summary>A member read route that the owning tenant's key may also call (the caller is then the tenant, above any member).</summary>
+public sealed record OwningTenantKeyAccepted;
+
+/// <summary>
+/// A GET stream route that also accepts a stream token (<c>cs_…</c>) as <c>?access_token=</c>, for clients that cannot
+/// send headers (a browser's EventSource). The caller is then read-only.
+/// </summary>
+public sealed record StreamTokenAccepted;
+
 /// <summary>
 /// Authentication and authorization for every <c>/api</c> endpoint, in one place: the endpoint declares
 /// <see cref="AccessRequirement"/> with <see cref="Requires{TBuilder}"/>; this middleware runs after routing
 /// and before body binding, so a caller without rights learns nothing about the body's validity.
 /// Identity comes only from the bearer credential: a tenant key (<c>ck_…</c>) or an agent token (<c>ct_…</c>)
 /// whose member row still names it (removal revokes). A token for another swarm than the route's
-/// answers 404, exactly like a swarm that does not exist.
+/// answers 404, exactly like a swarm that does not exist; so does a tenant key on a swarm of another tenant.
+/// Stream tokens are accepted only in the query string of routes marked <see cref="StreamTokenAccepted"/>
+/// (never in the Authorization header, never on another route), and only when no Authorization header is sent.
 /// </summary>
 public static class AccessControl
 {
     private const string CallerItem = "coordination.caller";
     private const string Refused = "Missing or invalid credentials.";
 
+    /// <summary>The query parameter that carries a stream token.</summary>
+    public const string StreamTokenParameter = "access_token";
+
     /// <summary>Declares the access an endpoint requires (<paramref name="evenWhenArchived"/>: see <see cref="AccessRequirement"/>).</summary>
     public static TBuilder Requires<TBuilder>(this TBuilder builder, Access access, bool evenWhenArchived = false) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AccessRequirement(access, evenWhenArchived));
+
+    /// <summary>Lets the owning tenant's key call this member read route too (see <see cref="OwningTenantKeyAccepted"/>).</summary>
+    public static TBuilder AlsoAcceptsOwningTenantKey<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new OwningTenantKeyAccepted());
+
+    /// <summary>Lets this GET stream route take a stream token as <c>?access_token=</c> (see <see cref="StreamTokenAccepted"/>).</summary>
+    public static TBuilder AcceptsStreamToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new StreamTokenAccepted());
 
     /// <summary>Adds the middleware (after routing).</summary>
     public static WebApplication UseAccessControl(this WebApplication app)
@@ -50,13 +72,24 @@ public static class AccessControl
     public static Caller Caller(this HttpContext context) =>
         context.Items[CallerItem] as Caller ?? throw new InvalidOperationException("The endpoint did not declare an access requirement that yields a caller.");
 
-    /// <summary>Fails when an <c>/api</c> endpoint has no declared access (checked at start-up and by the manifest).</summary>
+    /// <summary>
+    /// Fails when an <c>/api</c> endpoint has no declared access, or lets a tenant key or stream token into anything but a
+    /// member read (checked at start-up and by the manifest).
+    /// </summary>
     public static void EnsureDeclared(IEnumerable<Platform.ApiOperation> operations)
     {
-        var undeclared = operations.Where(o => o.Endpoint.Metadata.GetMetadata<AccessRequirement>() is null).Select(o => o.FunctionName).ToList();
+        var list = operations.ToList();
+        var undeclared = list.Where(o => o.Endpoint.Metadata.GetMetadata<AccessRequirement>() is null).Select(o => o.FunctionName).ToList();
         if (undeclared.Count > 0)
         {
             throw new InvalidOperationException($"Endpoints without .Requires(Access…): {string.Join(", ", undeclared)}.");
+        }
+        var widened = list.Where(o => (o.Endpoint.Metadata.GetMetadata<OwningTenantKeyAccepted>() is not null || o.Endpoint.Metadata.GetMetadata<StreamTokenAccepted>() is not null)
+                                      && (o.Endpoint.Metadata.GetMetadata<AccessRequirement>()!.Access != Access.Member || o.Methods is not [var method] || !HttpMethods.IsGet(method)))
+            .Select(o => o.FunctionName).ToList();
+        if (widened.Count > 0)
+        {
+            throw new InvalidOperationException($"Only GET routes with Access.Member may also accept a tenant key or a stream token: {string.Join(", ", widened)}.");
         }
     }
 
@@ -68,10 +101,14 @@ public static class AccessControl
             return null;
         }
         var credential = BearerOf(context.Request);
-        if (access == Access.Tenant)
+        var metadata = context.GetEndpoint()!.Metadata;
+        if (access == Access.Tenant || (credential is not null && credential.StartsWith(TenantKeyPrefix, StringComparison.Ordinal) && metadata.GetMetadata<OwningTenantKeyAccepted>() is not null))
         {
-            var tenant = credential is null ? null : context.RequestServices.GetRequiredService<TenantDirectory>().Authenticate(credential);
-            return tenant is null ? throw Unauthorized() : new Caller(tenant.Id, null, null, null);
+            return await TenantAsync(context, credential);
+        }
+        if (credential is null && metadata.GetMetadata<StreamTokenAccepted>() is not null && context.Request.Query[StreamTokenParameter] is [{ Length: > 0 } streamToken])
+        {
+            return await StreamReaderAsync(context, streamToken);
         }
 
         var (caller, swarm) = await MemberAsync(context, credential);
@@ -118,6 +155,53 @@ public static class AccessControl
         }
         return (new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, member.Role), swarm);
     }
+
+    /// <summary>
+    /// The tenant a key belongs to; on a route naming a swarm, only when the tenant owns it (else 404, as for a swarm that
+    /// does not exist).
+    /// </summary>
+    private static async Task<Caller> TenantAsync(HttpContext context, string? credential)
+    {
+        var tenant = credential is null ? null : context.RequestServices.GetRequiredService<TenantDirectory>().Authenticate(credential);
+        if (tenant is null)
+        {
+            throw Unauthorized();
+        }
+        if (context.GetRouteValue("id") is not string swarmId)
+        {
+            return new Caller(tenant.Id, null, null, null);
+        }
+        var swarm = SwarmDirectory.IsSwarmId(swarmId)
+            ? await context.RequestServices.GetRequiredService<SwarmDirectory>().GetSwarmAsync(swarmId, context.RequestAborted)
+            : null;
+        return swarm is not null && swarm.TenantId == tenant.Id
+            ? new Caller(tenant.Id, swarmId, null, null)
+            : throw new ProblemException(ProblemCatalog.NotFound, $"No swarm '{swarmId}'.");
+    }
+
+    /// <summary>
+    /// The member a stream token names, while its member row still names the token id it was minted under, in the swarm
+    /// of the route; read-only (observer) whatever the member's role. Not counted as the agent's activity: a browser
+    /// watching the log says nothing about whether the agent is alive.
+    /// </summary>
+    private static async Task<Caller> StreamReaderAsync(HttpContext context, string token)
+    {
+        var services = context.RequestServices;
+        var claims = services.GetRequiredService<AgentTokens>().VerifyStream(token) ?? throw Unauthorized();
+        var directory = services.GetRequiredService<SwarmDirectory>();
+        var member = await directory.GetMemberAsync(claims.SwarmId, claims.AgentId, context.RequestAborted);
+        if (member is null || member.TokenId != claims.TokenId)
+        {
+            throw Unauthorized();
+        }
+        if (context.GetRouteValue("id") is string routeSwarm && routeSwarm != claims.SwarmId)
+        {
+            throw new ProblemException(ProblemCatalog.NotFound, $"No swarm '{routeSwarm}'.");
+        }
+        return new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, Role.Observer);
+    }
+
+    private const string TenantKeyPrefix = "ck_";
 
     private static string? BearerOf(HttpRequest request)
     {

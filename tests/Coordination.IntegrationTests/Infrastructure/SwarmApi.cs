@@ -22,12 +22,21 @@ public static class SwarmApi
         return new TestSwarm((string)body["swarmId"]!, (string)body["joinCode"]!, (string)body["token"]!);
     }
 
-    /// <summary>Joins and returns the agent token.</summary>
+    /// <summary>Joins as a new member (201) and returns the agent token; a coordinator joins with the coordinator code.</summary>
     public static async Task<string> JoinAsync(this RunningApp app, TestSwarm swarm, string agentId, string role = "worker")
     {
-        using var response = await app.Client.PostAsJsonAsync("api/swarms/join", new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role, agentId });
-        var body = await EnsureAsync(response, HttpStatusCode.OK);
+        var code = role == "coordinator" ? await app.CoordinatorCodeAsync(swarm) : swarm.JoinCode;
+        using var response = await app.Client.PostAsJsonAsync("api/swarms/join", new { joinCode = code, swarmId = swarm.SwarmId, role, agentId });
+        var body = await EnsureAsync(response, HttpStatusCode.Created);
         return (string)body["token"]!;
+    }
+
+    /// <summary>The swarm's coordinator code, as its coordinator reads it.</summary>
+    public static async Task<string> CoordinatorCodeAsync(this RunningApp app, TestSwarm swarm)
+    {
+        using var client = app.ClientFor(swarm.CoordinatorToken);
+        using var response = await client.GetAsync($"api/swarms/{swarm.SwarmId}");
+        return (string)(await EnsureAsync(response, HttpStatusCode.OK))["coordinatorCode"]!;
     }
 
     /// <summary>Reads every event of the swarm (paging with the cursor while more are waiting).</summary>

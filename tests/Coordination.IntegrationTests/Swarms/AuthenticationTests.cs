@@ -23,12 +23,13 @@ public sealed class AuthenticationTests(SwarmAppFixture fixture) : IClassFixture
         [
             "Bearer", "Bearer ", "Bearer garbage", "Bearer ct_garbage", "Bearer ct_abc.def", "Bearer ct_.", "Bearer ct_!!!.???",
             "Basic " + Convert.ToBase64String(Encoding.ASCII.GetBytes("user:pass")), swarm.CoordinatorToken,
-            "Bearer " + RunningApp.TenantKey,
         ];
         foreach (var header in headers)
         {
             Assert.Equal(baseline, await RefusedDetailAsync(swarm, header));
         }
+        // The owning tenant's key reads the swarm itself (TenantAccessTests), but no other member route.
+        Assert.Equal(baseline, await RefusedDetailAsync(swarm, "Bearer " + RunningApp.TenantKey, path: $"api/swarms/{swarm.SwarmId}/members"));
     }
 
     [Fact]

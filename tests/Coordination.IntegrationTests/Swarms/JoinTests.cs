@@ -7,7 +7,7 @@ namespace Coordination.IntegrationTests.Swarms;
 
 /// <summary>
 /// Joining with a join code: every mismatch answers one indistinguishable 401; codes are forgiving about
-/// case and dashes; a taken agent id is a conflict that writes nothing. (This class stays well under the
+/// case and dashes; a taken agent id is that member's rejoin (see <see cref="RejoinTests"/>). (This class stays well under the
 /// join guard's 20 failures per minute; <see cref="JoinRateLimitTests"/> uses them up in its own app.)
 /// </summary>
 public sealed class JoinTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppFixture>
@@ -65,7 +65,7 @@ public sealed class JoinTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppF
         foreach (var (agentId, variant, swarmId) in variants)
         {
             using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null, new { joinCode = variant, swarmId, role = "worker", agentId });
-            var credentials = await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
+            var credentials = await SwarmApi.EnsureAsync(response, HttpStatusCode.Created);
             Assert.Equal(swarm.SwarmId, (string?)credentials["swarmId"]);
             Assert.Equal(agentId, (string?)credentials["agentId"]);
             Assert.Equal("worker", (string?)credentials["role"]);
@@ -86,29 +86,27 @@ public sealed class JoinTests(SwarmAppFixture fixture) : IClassFixture<SwarmAppF
     }
 
     [Fact]
-    public async Task Joining_with_a_taken_agent_id_answers_409_and_writes_nothing()
+    public async Task Joining_with_a_taken_agent_id_is_that_members_rejoin_which_may_change_its_role_within_the_codes_grant()
     {
         var swarm = await App.CreateSwarmAsync();
         var original = await App.JoinAsync(swarm, "taken-id", role: "worker");
-        var before = await App.PartitionSnapshotAsync(swarm);
 
-        foreach (var (agentId, role) in new[] { ("taken-id", "observer"), ("taken-id", "coordinator"), ("coordinator", "worker") })
+        using (var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
+            new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role = "observer", agentId = "taken-id", capabilities = new[] { "watching" } }))
         {
-            using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
-                new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role, agentId, capabilities = new[] { "sneaky" } });
-            await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Conflict, "already_exists");
+            var credentials = await SwarmApi.EnsureAsync(response, HttpStatusCode.OK);
+            Assert.Equal("observer", (string?)credentials["role"]);
         }
 
-        Assert.Equal(before, await App.PartitionSnapshotAsync(swarm));
         Assert.Equal(2, await App.MemberCountAsync(swarm));
         var member = (await App.MembersAsync(swarm)).Single(m => (string?)m["agentId"] == "taken-id");
-        Assert.Equal("worker", (string?)member["role"]);
-        Assert.Empty(member["capabilities"]!.AsArray());
+        Assert.Equal("observer", (string?)member["role"]);
+        Assert.Equal(["watching"], member["capabilities"]!.AsArray().Select(c => (string)c!));
         Assert.Single(await App.ReadAllEventsAsync(swarm, type: "agent.joined"), e => (string?)e["subject"] == "taken-id");
 
-        // The first holder keeps its token and role.
+        // The earlier token is revoked.
         using var write = await App.SendAsync(HttpMethod.Post, $"api/swarms/{swarm.SwarmId}/heartbeat", original, new { status = "busy" });
-        await SwarmApi.EnsureAsync(write, HttpStatusCode.OK);
+        await SwarmApi.EnsureProblemAsync(write, HttpStatusCode.Unauthorized, "unauthorized");
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class MembershipLifecycleTests(SwarmAppFixture fixture) : IClassFi
         using (var join = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
             new { joinCode = swarm.JoinCode, role = "worker", agentId = "builder", name = "Bob the builder", capabilities = new[] { "build", "test" } }))
         {
-            await SwarmApi.EnsureAsync(join, HttpStatusCode.OK);
+            await SwarmApi.EnsureAsync(join, HttpStatusCode.Created);
         }
         _ = await App.JoinAsync(swarm, "viewer", role: "observer");
 

@@ -32,12 +32,13 @@ public sealed class QuotaTests(QuotaAppFixture fixture) : IClassFixture<QuotaApp
         var swarm = await App.CreateSwarmAsync(maxAgents: 3);
         _ = await App.JoinAsync(swarm, "second");
         _ = await App.JoinAsync(swarm, "third", role: "observer");
+        var coordinatorCode = await App.CoordinatorCodeAsync(swarm);
         var before = await App.PartitionSnapshotAsync(swarm);
 
-        foreach (var role in new[] { "worker", "observer", "coordinator" })
+        foreach (var (role, code) in new[] { ("worker", swarm.JoinCode), ("observer", swarm.JoinCode), ("coordinator", coordinatorCode) })
         {
             using var response = await App.SendAsync(HttpMethod.Post, "api/swarms/join", bearer: null,
-                new { joinCode = swarm.JoinCode, swarmId = swarm.SwarmId, role, agentId = "fourth" });
+                new { joinCode = code, swarmId = swarm.SwarmId, role, agentId = "fourth" });
             var problem = await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Forbidden, "quota_exceeded");
             Assert.Equal(3, (int?)problem["limit"]);
         }
@@ -64,9 +65,9 @@ public sealed class QuotaTests(QuotaAppFixture fixture) : IClassFixture<QuotaApp
         start.Release(12);
         var results = await Task.WhenAll(joins);
 
-        var admitted = results.Where(r => r.Status == 200).Select(r => r.Id).Order(StringComparer.Ordinal).ToList();
+        var admitted = results.Where(r => r.Status == 201).Select(r => r.Id).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(5, admitted.Count);
-        Assert.All(results.Where(r => r.Status != 200), r =>
+        Assert.All(results.Where(r => r.Status != 201), r =>
         {
             Assert.Equal(403, r.Status);
             Assert.Contains("\"code\":\"quota_exceeded\"", r.Text, StringComparison.Ordinal);
@@ -142,7 +143,7 @@ public sealed class QuotaTests(QuotaAppFixture fixture) : IClassFixture<QuotaApp
     {
         var before = await App.TenantSnapshotAsync("small");
         Assert.Equal(2, before.Count(r => r.Contains("/swarm|", StringComparison.Ordinal)));
-        Assert.Equal(2, before.Count(r => r.StartsWith(GlobalRows.JoinCodePartition + "/", StringComparison.Ordinal)));
+        Assert.Equal(4, before.Count(r => r.StartsWith(GlobalRows.JoinCodePartition + "/", StringComparison.Ordinal))); // a join and a coordinator code each
         Assert.Equal(2, before.Count(r => r.StartsWith(GlobalRows.SwarmIndexPartition + "/", StringComparison.Ordinal)));
         using var response = await App.SendAsync(HttpMethod.Post, "api/swarms", QuotaAppFixture.SmallTenantKey, new { name = "one too many" });
         var problem = await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.Forbidden, "quota_exceeded");

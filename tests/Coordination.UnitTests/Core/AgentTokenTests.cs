@@ -70,6 +70,33 @@ public sealed class AgentTokenTests
     }
 
     [Fact]
+    public void A_stream_token_verifies_only_as_a_read_only_stream_token_until_its_own_expiry()
+    {
+        var clock = new FixedClock(DateTimeOffset.UnixEpoch.AddYears(56));
+        var tokens = new AgentTokens([NewKey], TimeSpan.FromHours(1), clock);
+        var (stream, issued) = tokens.IssueStream("t", "swarm_x", "a", "member-jti", TimeSpan.FromMinutes(5));
+
+        Assert.StartsWith("cs_", stream);
+        Assert.Equal(new AgentClaims("t", "swarm_x", "a", Role.Observer, "member-jti", clock.Now.AddMinutes(5)), tokens.VerifyStream(stream));
+        Assert.Equal(issued.ExpiresAt, clock.Now.AddMinutes(5));
+        Assert.Null(tokens.Verify(stream));
+        clock.Now = clock.Now.AddMinutes(5);
+        Assert.Null(tokens.VerifyStream(stream));
+    }
+
+    [Fact]
+    public void Swapping_the_prefix_does_not_turn_one_kind_of_token_into_the_other()
+    {
+        var tokens = new AgentTokens([NewKey], TimeSpan.FromHours(1), TimeProvider.System);
+        var (agent, _) = tokens.Issue("t", "swarm_x", "a", Role.Coordinator, "j");
+        var (stream, _) = tokens.IssueStream("t", "swarm_x", "a", "j", TimeSpan.FromMinutes(5));
+
+        Assert.Null(tokens.Verify("ct_" + stream[3..]));
+        Assert.Null(tokens.VerifyStream("cs_" + agent[3..]));
+        Assert.Null(tokens.VerifyStream(agent));
+    }
+
+    [Fact]
     public void Without_a_signing_key_the_issuer_refuses_to_start()
     {
         var error = Assert.Throws<InvalidOperationException>(() => new AgentTokens([], TimeSpan.FromHours(1), TimeProvider.System));

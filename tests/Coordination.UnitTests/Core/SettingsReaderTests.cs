@@ -17,6 +17,7 @@ public sealed class SettingsReaderTests
         Assert.Null(settings.StorageConnectionString);
         Assert.Null(settings.TableServiceUri);
         Assert.Null(settings.QueueServiceUri);
+        Assert.Equal(TimeSpan.FromMinutes(5), settings.StreamTokenLifetime);
     }
 
     [Fact]
@@ -26,12 +27,14 @@ public sealed class SettingsReaderTests
             ("Coordination:TableName", "swarms"),
             ("Coordination:WakeQueueName", "wake-up"),
             ("Coordination:MaxRequestBodyBytes", "4096"),
-            ("Coordination:StandaloneUrl", "http://127.0.0.1:9000")));
+            ("Coordination:StandaloneUrl", "http://127.0.0.1:9000"),
+            ("Coordination:StreamTokenLifetimeSeconds", "120")));
 
         Assert.Equal("swarms", settings.TableName);
         Assert.Equal("wake-up", settings.WakeQueueName);
         Assert.Equal(4096, settings.MaxRequestBodyBytes);
         Assert.Equal("http://127.0.0.1:9000", settings.StandaloneUrl);
+        Assert.Equal(TimeSpan.FromSeconds(120), settings.StreamTokenLifetime);
     }
 
     [Theory]
@@ -43,6 +46,8 @@ public sealed class SettingsReaderTests
     [InlineData("Coordination:MaxRequestBodyBytes", "1MB", "Coordination__MaxRequestBodyBytes")]
     [InlineData("AzureWebJobsStorage:tableServiceUri", "not a uri", "AzureWebJobsStorage__tableServiceUri")]
     [InlineData("AzureWebJobsStorage:queueServiceUri", "/relative", "AzureWebJobsStorage__queueServiceUri")]
+    [InlineData("Coordination:StreamTokenLifetimeSeconds", "5", "Coordination__StreamTokenLifetimeSeconds")]
+    [InlineData("Coordination:StreamTokenLifetimeSeconds", "3601", "Coordination__StreamTokenLifetimeSeconds")]
     public void An_invalid_value_is_refused_naming_the_setting(string key, string value, string named)
     {
         var error = Assert.Throws<InvalidOperationException>(() => SettingsReader.Read(Config((key, value))));

@@ -21,8 +21,8 @@ public static partial class EventEndpoints
             .WithSummary("Appends a custom event to the swarm's log.");
         group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
             .WithSummary("Reads a page of the log after cursor (a previous nextCursor; \"0\" or absent = the start), by type (comma-separated), actor and since (time), up to limit.");
-        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member)
-            .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?cursor=).");
+        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member).AcceptsStreamToken()
+            .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?cursor=); a browser passes a stream token as ?access_token=.");
         return app;
     }
 
