@@ -34,6 +34,7 @@ public static class SwarmEndpoints
         group.MapGet("/{id}/members", ListMembersAsync).WithName("ListMembers").Requires(Access.Member)
             .WithSummary("Lists members with role, presence and capabilities.");
         group.MapDelete("/{id}/members/{agentId}", RemoveMemberAsync).WithName("RemoveMember").Requires(Access.Member)
+            .ProducesProblems(ProblemCatalog.ForbiddenRole, ProblemCatalog.LastCoordinator)
             .WithSummary("Removes a member (coordinator) or leaves (your own id); revokes its token.");
         group.MapPost("/{id}/archive", ArchiveAsync).WithName("ArchiveSwarm").Requires(Access.Coordinator, evenWhenArchived: true)
             .WithSummary("Makes the swarm read-only; archiving an archived swarm changes nothing.");

@@ -57,6 +57,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
                 {
                     ["tenantKey"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "A tenant API key (ck_…): creates and administers the tenant's swarms." },
                     ["agentToken"] = new JsonObject { ["type"] = "http", ["scheme"] = "bearer", ["description"] = "An agent token (ct_…) from joining a swarm; valid for that swarm only. The operation's x-required-role is the least role it needs." },
+                    ["streamToken"] = new JsonObject { ["type"] = "apiKey", ["in"] = "query", ["name"] = "access_token", ["description"] = "A short-lived, read-only stream token (cs_…) from POST /api/swarms/{id}/stream-tokens, for clients that cannot send headers (a browser EventSource). Never logged." },
                 },
             },
         };
@@ -95,7 +96,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
         var hasBody = result.ContainsKey("requestBody");
         var problems = ProblemResponses.Of(metadata, hasBody, parameters.Any(p => (string?)p!["in"] == "query"), operation.Route.Contains("{id}", StringComparison.Ordinal));
         result["responses"] = Responses(description, problems, schemas);
-        result["security"] = Security(metadata.GetMetadata<AccessRequirement>()!);
+        result["security"] = Security(metadata);
         return result;
     }
 
@@ -163,12 +164,26 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
     }
 
     /// <summary>Who may call: nobody in particular, a tenant key, or an agent token (with the least role, as <c>x-required-role</c>).</summary>
-    private static JsonArray Security(AccessRequirement requirement) => requirement.Access switch
+    /// <summary>The credentials an operation takes, as alternatives: its access level's, plus any the route also accepts.</summary>
+    private static JsonArray Security(EndpointMetadataCollection metadata)
     {
-        Access.Anonymous => [],
-        Access.Tenant => [new JsonObject { ["tenantKey"] = new JsonArray() }],
-        _ => [new JsonObject { ["agentToken"] = new JsonArray() }],
-    };
+        JsonObject Scheme(string name) => new() { [name] = new JsonArray() };
+        var security = metadata.GetMetadata<AccessRequirement>()!.Access switch
+        {
+            Access.Anonymous => new JsonArray(),
+            Access.Tenant => new JsonArray(Scheme("tenantKey")),
+            _ => new JsonArray(Scheme("agentToken")),
+        };
+        if (metadata.GetMetadata<OwningTenantKeyAccepted>() is not null)
+        {
+            security.Add(Scheme("tenantKey"));
+        }
+        if (metadata.GetMetadata<StreamTokenAccepted>() is not null)
+        {
+            security.Add(Scheme("streamToken"));
+        }
+        return security;
+    }
 
     private static string Status(int status) => status.ToString(global::System.Globalization.CultureInfo.InvariantCulture);
 
