@@ -15,12 +15,12 @@ internal static class AgentCursor
 {
     /// <summary>The cursor after <paramref name="member"/>.</summary>
     public static string After(MemberView member) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(member.LastHeartbeat.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + member.AgentId));
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(member.LastSeen.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + member.AgentId));
 
     /// <summary>True when <paramref name="member"/> comes after <paramref name="cursor"/> in the list's order.</summary>
     public static bool IsAfter(MemberView member, (long Ticks, string AgentId) cursor) =>
-        member.LastHeartbeat.UtcTicks < cursor.Ticks
-        || (member.LastHeartbeat.UtcTicks == cursor.Ticks && string.CompareOrdinal(member.AgentId, cursor.AgentId) > 0);
+        member.LastSeen.UtcTicks < cursor.Ticks
+        || (member.LastSeen.UtcTicks == cursor.Ticks && string.CompareOrdinal(member.AgentId, cursor.AgentId) > 0);
 
     /// <summary>The position a cursor names.</summary>
     /// <exception cref="Problems.ProblemException"><c>validation_failed</c> naming <c>cursor</c>.</exception>

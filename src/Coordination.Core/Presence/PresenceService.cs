@@ -68,7 +68,7 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
             {
                 continue;
             }
-            if (activeWithinDays is { } d && now - member.LastHeartbeat > TimeSpan.FromDays(d))
+            if (activeWithinDays is { } d && now - member.LastSeen > TimeSpan.FromDays(d))
             {
                 continue;
             }
@@ -78,7 +78,7 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
             }
             found.Add(member);
         }
-        var page = found.OrderByDescending(m => m.LastHeartbeat).ThenBy(m => m.AgentId, StringComparer.Ordinal).Take(limit).ToList();
+        var page = found.OrderByDescending(m => m.LastSeen).ThenBy(m => m.AgentId, StringComparer.Ordinal).Take(limit).ToList();
         var more = found.Count > limit;
         return new ListPage<MemberView>(page, more ? AgentCursor.After(page[^1]) : null, more);
     }
@@ -120,7 +120,7 @@ public sealed class PresenceService(TableStore table, EventLog events, SwarmDire
         [
             TableActions.Merge(MemberRows.ReportedPatch(row.SwarmId, row.AgentId, current), row.ETag),
             events.Append(row.SwarmId, PendingEvent.Of("agent." + MemberRows.ReportText(current), row.AgentId,
-                new { agentId = row.AgentId, lastHeartbeat = row.LastHeartbeat }, PendingEvent.SystemActor)),
+                new { agentId = row.AgentId, lastSeen = row.LastHeartbeat }, PendingEvent.SystemActor)),
         ], cancellationToken).ConfigureAwait(false);
         // 412: a heartbeat or another sweep changed the row; 404: the member left. Either way the next sweep decides again.
         return result.Succeeded;

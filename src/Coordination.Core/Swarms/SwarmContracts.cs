@@ -59,13 +59,13 @@ public sealed record JoinSwarmRequest(string JoinCode, Role Role, string? SwarmI
 /// <param name="AgentId">Agent id.</param>
 /// <param name="Name">Display name.</param>
 /// <param name="Role">Role.</param>
-/// <param name="Status">Last reported status: online, busy, away — or offline when the heartbeat is older than the presence TTL.</param>
-/// <param name="Online">True while the last heartbeat is within the presence TTL.</param>
+/// <param name="Status">Last reported status: online, busy, away — or offline when the agent was last seen longer ago than the presence TTL.</param>
+/// <param name="Online">True while the agent was last seen within the presence TTL.</param>
 /// <param name="Capabilities">Capabilities.</param>
 /// <param name="Metadata">Free-form metadata from the last heartbeat.</param>
-/// <param name="LastHeartbeat">Time of the last heartbeat (the join counts as one).</param>
+/// <param name="LastSeen">When the agent was last heard from: its join, a heartbeat, or any authenticated call (recorded at most once per agent per presence interval).</param>
 /// <param name="JoinedAt">When it joined.</param>
-public sealed record MemberView(string AgentId, string? Name, Role Role, string Status, bool Online, IReadOnlyList<string> Capabilities, JsonElement? Metadata, DateTimeOffset LastHeartbeat, DateTimeOffset JoinedAt);
+public sealed record MemberView(string AgentId, string? Name, Role Role, string Status, bool Online, IReadOnlyList<string> Capabilities, JsonElement? Metadata, DateTimeOffset LastSeen, DateTimeOffset JoinedAt);
 
 /// <summary>The outcome of admitting an agent: its credentials, and whether it became a member just now (else it rejoined).</summary>
 /// <param name="Credentials">The fresh credentials.</param>
