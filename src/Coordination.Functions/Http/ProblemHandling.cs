@@ -231,8 +231,16 @@ public static partial class ProblemHandling
         }
         var error = JsonContractErrors.Describe(json, bodyType);
         var extensions = new Dictionary<string, object?>(error.Extensions) { ["path"] = error.Path };
+        if (FieldOf(error.Path) is { } field)
+        {
+            // The same naming as every other validation problem (tasks[6].priority), beside the JSON path.
+            extensions["field"] = field;
+        }
         return (ProblemCatalog.ValidationFailed, $"{error.Detail} at {error.Path}.", extensions);
     }
+
+    /// <summary>A JSON path as a field name ("$.tasks[6].priority" → "tasks[6].priority"); null for the body itself.</summary>
+    internal static string? FieldOf(string path) => path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
 }
 
 /// <summary>Renders catalogued problems.</summary>

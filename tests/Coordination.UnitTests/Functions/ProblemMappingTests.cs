@@ -89,6 +89,16 @@ public sealed partial class ProblemMappingTests
         AssertNoDotNetNames(detail);
     }
 
+    [Fact]
+    public void A_contract_error_names_the_field_as_every_validation_problem_does()
+    {
+        var (_, _, extensions) = ProblemHandling.Map(Deserialize<Probe>("""{"a":"x"}"""), typeof(Probe));
+
+        Assert.Equal("a", extensions!["field"]);
+        Assert.Equal("tasks[6].priority", ProblemHandling.FieldOf("$.tasks[6].priority"));
+        Assert.Null(ProblemHandling.FieldOf("$"));
+    }
+
     [Theory]
     [InlineData("count", "\"x\"", "an integer")]
     [InlineData("count", "1.5", "an integer")]
