@@ -69,6 +69,20 @@ public sealed class EventQueryTests(SwarmAppFixture fixture) : IClassFixture<Swa
     }
 
     [Theory]
+    [InlineData("events?after=5", "after", "cursor")]
+    [InlineData("events?sender=worker-1", "sender", "actor")]
+    [InlineData("events/stream?after=5", "after", "cursor")]
+    [InlineData("tasks/events?after=5", "after", "cursor")]
+    public async Task A_renamed_query_parameter_is_refused_naming_its_new_name(string route, string old, string renamed)
+    {
+        var swarm = await App.CreateSwarmAsync();
+        using var response = await App.SendAsync(HttpMethod.Get, $"api/swarms/{swarm.SwarmId}/{route}", swarm.CoordinatorToken);
+        var problem = await SwarmApi.EnsureProblemAsync(response, HttpStatusCode.BadRequest, "validation_failed");
+        Assert.Equal(old, (string?)problem["field"]);
+        Assert.Contains($"'{renamed}'", (string?)problem["detail"]);
+    }
+
+    [Theory]
     [InlineData("task_available")]
     [InlineData("phase_complete")]
     [InlineData("resource_released")]

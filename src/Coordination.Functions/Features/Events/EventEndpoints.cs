@@ -19,9 +19,9 @@ public static partial class EventEndpoints
         var group = app.MapGroup("/api/swarms/{id}/events").WithTags("events");
         group.MapPost("", BroadcastAsync).WithName("BroadcastEvent").Requires(Access.Writer).ProducesProblems(ProblemCatalog.QuotaExceeded)
             .WithSummary("Appends a custom event to the swarm's log.");
-        group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member)
+        group.MapGet("", QueryAsync).WithName("QueryEvents").Requires(Access.Member).RefusesRenamedQuery(("after", "cursor"), ("sender", "actor"))
             .WithSummary("Reads a page of the log after cursor (a previous nextCursor; \"0\" or absent = the start), by type (comma-separated), actor and since (time), up to limit.");
-        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member).AcceptsStreamToken()
+        group.MapGet("/stream", EventStream.StreamAsync).WithName("StreamEvents").Requires(Access.Member).AcceptsStreamToken().RefusesRenamedQuery(("after", "cursor"))
             .WithSummary("Server-Sent Events of the log; resume with Last-Event-ID (or ?cursor=); a browser passes a stream token as ?access_token=.");
         return app;
     }

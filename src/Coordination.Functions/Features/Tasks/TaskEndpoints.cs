@@ -26,7 +26,7 @@ public static class TaskEndpoints
             .WithSummary("Lists tasks in creation order (status by wire name, type, assignedTo, owner), paged with cursor and limit.");
         group.MapGet("/stats", StatsAsync).WithName("GetTaskStats").Requires(Access.Member).WithSummary("Counts tasks per state.");
         group.MapGet("/snapshot", SnapshotAsync).WithName("GetTaskSnapshot").Requires(Access.Member).WithSummary("All tasks (up to 1000) in one compact list.");
-        group.MapGet("/events", EventsAsync).WithName("GetTaskEvents").Requires(Access.Member).WithSummary("Task events after a cursor (a sequence) and/or since a time, paged with cursor and limit.");
+        group.MapGet("/events", EventsAsync).WithName("GetTaskEvents").Requires(Access.Member).RefusesRenamedQuery(("after", "cursor")).WithSummary("Task events after a cursor (a sequence) and/or since a time, paged with cursor and limit.");
         group.MapPost("/recover", RecoverAsync).WithName("RecoverTasks").Requires(Access.Coordinator)
             .WithSummary("Returns tasks claimed longer than stuckThresholdMinutes to the queue (dryRun lists them).");
         group.MapGet("/{taskId}", GetAsync).WithName("GetTask").Requires(Access.Member).WithSummary("Reads a task.");
