@@ -1,4 +1,4 @@
-// The benchmark program of issue 8. Started by ./infra/bench, which provides Azurite (one process for the whole
+// The benchmark program (issue 8; targets of issue 13). Started by ./infra/bench, which provides Azurite (one process for the whole
 // run) and these settings through the environment (secrets never on a command line). For each scenario and
 // concurrency it starts the real app (the built dll, standalone, loopback, on a fresh table) and stops it after.
 //   BENCH_APP_DLL           the built app (Release)
@@ -71,6 +71,11 @@ foreach (var c in clientCounts)
 foreach (var c in clientCounts)
 {
     Progress(await Baselines.RawTransactionAsync(storage, c, warmup, measure));
+}
+// The table-as-queue a user could write with the official SDK: what claim → complete has to beat (issue 13).
+foreach (var c in clientCounts)
+{
+    Progress(await NaiveTableQueue.RunAsync(storage, c, warmup, measure));
 }
 
 // 2. The API scenarios: for each scenario and concurrency a fresh app on a fresh table, and a fresh swarm.

@@ -92,5 +92,5 @@ public sealed class RowResult
     }
 }
 
-/// <summary>A target of issue 8, evaluated (never asserted) against this run's baselines.</summary>
+/// <summary>A target of issue 13, evaluated (never asserted) against this run's baselines.</summary>
 public sealed record TargetResult(string Target, bool? Passed, string Detail);
