@@ -35,7 +35,7 @@ public sealed class TaskLeases(TaskStore store, KeyedSignal signal, Coordination
         while (true)
         {
             // Taken before looking, so an enqueue between the look and the wait still wakes this claimer.
-            var wake = signal.Next(TaskStore.ReadySignal(swarmId));
+            var wake = types.Count == 0 ? signal.Next(TaskStore.ReadySignal(swarmId)) : Task.WhenAny(types.Select(t => signal.Next(TaskStore.ReadySignal(swarmId, t))));
             var claimed = await TryClaimAsync(claim, cancellationToken).ConfigureAwait(false);
             var remaining = deadline - clock.GetUtcNow();
             if (claimed.Count > 0 || remaining <= TimeSpan.Zero)

@@ -93,7 +93,7 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
         {
             actions.Add(TableActions.Add(TaskRows.ToEntity(new TaskKeyRow(swarmId, key, [taskId]))));
         }
-        switch (await store.CommitAsync(swarmId, [], cancellationToken, actions, addsClaimable: task.Status == TaskStatus.Pending).ConfigureAwait(false))
+        switch (await store.CommitAsync(swarmId, [], cancellationToken, actions, claimableTypes: task.Status == TaskStatus.Pending ? [task.Type] : null).ConfigureAwait(false))
         {
             case TaskCommit.Committed:
                 return new Created(task.ToView(open), true);
@@ -132,7 +132,7 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
         {
             var ids = attempt++ == 0 || keyed ? chunk.Select(c => c.Id).ToList() : chunk.Select(_ => Ids.NewSortable("task", now)).ToList();
             var tasks = chunk.Select((c, i) => TaskInput.NewRow(swarmId, ids[i], c.Plan, caller.Actor, now, 0, null)).ToList();
-            var outcome = await store.CommitAsync(swarmId, [], ct, [.. tasks.SelectMany(t => NewTaskActions(t, caller.Actor))], addsClaimable: true).ConfigureAwait(false);
+            var outcome = await store.CommitAsync(swarmId, [], ct, [.. tasks.SelectMany(t => NewTaskActions(t, caller.Actor))], claimableTypes: [.. tasks.Where(t => t.Status == TaskStatus.Pending).Select(t => t.Type).Distinct(StringComparer.Ordinal)]).ConfigureAwait(false);
             if (outcome == TaskCommit.Committed)
             {
                 return tasks.Select(t => t.ToView()).ToList();

@@ -36,8 +36,15 @@ public enum TaskCommit
 /// </summary>
 public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal signal)
 {
-    /// <summary>The in-process signal key for "a task may have become claimable in this swarm".</summary>
+    /// <summary>The in-process signal key for "a task may have become claimable in this swarm", for claimers of any type.</summary>
     public static string ReadySignal(string swarmId) => swarmId + "\ntasks";
+
+    /// <summary>
+    /// The signal key for "a task of <paramref name="type"/> may have become claimable": a claimer that names its types
+    /// waits on these only, so an enqueue wakes the claimers that can take it rather than every idle claimer of the swarm
+    /// (each woken claimer costs a query).
+    /// </summary>
+    public static string ReadySignal(string swarmId, string type) => swarmId + "\ntasks\n" + type;
 
     /// <summary>The task, or null (also for an id that cannot be one).</summary>
     public async Task<TaskRow?> FindAsync(string swarmId, string taskId, CancellationToken cancellationToken) =>
@@ -160,10 +167,10 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
 
     /// <summary>
     /// Commits the transitions that change something, and any <paramref name="extra"/> operations (a new task's rows), in
-    /// one transaction of the swarm; <paramref name="addsClaimable"/> says the extra rows include a claimable task.
+    /// one transaction of the swarm; <paramref name="claimableTypes"/> are the types of the claimable tasks the extra rows add.
     /// </summary>
     public async Task<TaskCommit> CommitAsync(string swarmId, IReadOnlyList<TaskTransition> transitions, CancellationToken cancellationToken,
-        IReadOnlyList<TableTransactionAction>? extra = null, bool addsClaimable = false)
+        IReadOnlyList<TableTransactionAction>? extra = null, IReadOnlyCollection<string>? claimableTypes = null)
     {
         var changing = transitions.Where(t => t.Changes).ToList();
         List<TableTransactionAction> actions = [.. changing.SelectMany(t => t.Actions(events)), .. extra ?? []];
@@ -177,7 +184,12 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
             return Classify(actions[result.FailedIndex!.Value], result.Outcome);
         }
         events.Committed(swarmId);
-        if (addsClaimable || changing.Any(t => t.MakesClaimable))
+        var woken = (claimableTypes ?? []).Concat(changing.Where(t => t.MakesClaimable).Select(t => t.After!.Type)).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var type in woken)
+        {
+            signal.Pulse(ReadySignal(swarmId, type));
+        }
+        if (woken.Count > 0)
         {
             signal.Pulse(ReadySignal(swarmId));
         }
