@@ -22,6 +22,10 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
+    // The meta row as this process last wrote it, which saves one of a batch's three storage calls. Its ETag still decides
+    // every race: a batch that loses (another instance sequenced, the swarm is gone) drops it and reads the row again.
+    private readonly ConcurrentDictionary<string, SequenceMetaRow> _lastWritten = new(StringComparer.Ordinal);
+
     /// <summary>Sequences everything pending for the swarm; returns how many events this call appended.</summary>
     public async Task<int> SequenceAsync(string swarmId, CancellationToken cancellationToken)
     {
@@ -75,8 +79,11 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
     /// <summary>One batch; null when another runner won the race (re-read and try again).</summary>
     private async Task<BatchResult?> TrySequenceBatchAsync(string swarmId, CancellationToken cancellationToken)
     {
-        var metaEntity = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var meta = metaEntity is null ? null : EventRows.FromSequenceMeta(metaEntity);
+        if (!_lastWritten.TryGetValue(swarmId, out var meta))
+        {
+            var metaEntity = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+            meta = metaEntity is null ? null : EventRows.FromSequenceMeta(metaEntity);
+        }
         var (pending, more) = await ReadPendingAsync(swarmId, cancellationToken).ConfigureAwait(false);
         var lastSequence = meta?.LastSequence ?? 0;
         if (pending.Count == 0)
@@ -100,7 +107,13 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
         // Every failure is a lost race, and nothing was applied: AlreadyExists on an evt row or on a new meta row, and
         // PreconditionFailed on meta, mean another runner committed a batch first; NotFound on an outbox row means it
         // sequenced that row. The caller re-reads (bounded by MaxLostRaces).
-        return result.Succeeded ? new BatchResult(pending.Count, lastSequence, more) : null;
+        if (!result.Succeeded)
+        {
+            _lastWritten.TryRemove(swarmId, out _);
+            return null;
+        }
+        _lastWritten[swarmId] = new SequenceMetaRow(swarmId, lastSequence, prevHash) { ETag = result.ETags[^1] };
+        return new BatchResult(pending.Count, lastSequence, more);
     }
 
     /// <summary>The oldest outbox rows, up to a batch's count and data size; whether more wait beyond them.</summary>
