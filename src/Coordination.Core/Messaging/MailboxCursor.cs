@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
 using System.Text.RegularExpressions;
 using Coordination.Core.Common;
 
@@ -12,7 +10,7 @@ namespace Coordination.Core.Messaging;
 internal static partial class MailboxCursor
 {
     /// <summary>Encodes a key suffix.</summary>
-    public static string Encode(string suffix) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(suffix));
+    public static string Encode(string suffix) => OpaqueCursor.Encode(suffix);
 
     /// <summary>An inbox cursor's key suffix: <c>{5-priority}|{sentTicks}|{messageId}</c>.</summary>
     public static string DecodeInbox(string cursor) => Decode(cursor, InboxSuffix(), "inbox");
@@ -20,21 +18,10 @@ internal static partial class MailboxCursor
     /// <summary>A thread cursor's key suffix: <c>{sentTicks}|{messageId}</c>.</summary>
     public static string DecodeThread(string cursor) => Decode(cursor, ThreadSuffix(), "thread");
 
-    private static string Decode(string cursor, Regex pattern, string list)
-    {
-        try
-        {
-            var suffix = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            if (pattern.IsMatch(suffix))
-            {
-                return suffix;
-            }
-        }
-        catch (FormatException)
-        {
-        }
-        throw Validation.Invalid("cursor", $"is not a cursor this {list} returned (pass a page's nextCursor unchanged).");
-    }
+    private static string Decode(string cursor, Regex pattern, string list) =>
+        OpaqueCursor.TryDecode(cursor) is { } suffix && pattern.IsMatch(suffix)
+            ? suffix
+            : throw Validation.Invalid("cursor", $"is not a cursor this {list} returned (pass a page's nextCursor unchanged).");
 
     [GeneratedRegex("^[0-4]\\|[0-9]{19}\\|msg_[0-9a-z]{1,64}$")]
     private static partial Regex InboxSuffix();

@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.Globalization;
-using System.Text;
 using Coordination.Core.Common;
 using Coordination.Core.Swarms;
 
@@ -15,7 +13,7 @@ internal static class AgentCursor
 {
     /// <summary>The cursor after <paramref name="member"/>.</summary>
     public static string After(MemberView member) =>
-        Base64Url.EncodeToString(Encoding.UTF8.GetBytes(member.LastSeen.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + member.AgentId));
+        OpaqueCursor.Encode(member.LastSeen.UtcTicks.ToString(CultureInfo.InvariantCulture) + "|" + member.AgentId);
 
     /// <summary>True when <paramref name="member"/> comes after <paramref name="cursor"/> in the list's order.</summary>
     public static bool IsAfter(MemberView member, (long Ticks, string AgentId) cursor) =>
@@ -26,17 +24,11 @@ internal static class AgentCursor
     /// <exception cref="Problems.ProblemException"><c>validation_failed</c> naming <c>cursor</c>.</exception>
     public static (long Ticks, string AgentId) Parse(string cursor)
     {
-        try
+        var text = OpaqueCursor.TryDecode(cursor) ?? string.Empty;
+        var bar = text.IndexOf('|', StringComparison.Ordinal);
+        if (bar > 0 && bar < text.Length - 1 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
         {
-            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            var bar = text.IndexOf('|', StringComparison.Ordinal);
-            if (bar > 0 && bar < text.Length - 1 && long.TryParse(text.AsSpan(0, bar), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks))
-            {
-                return (ticks, text[(bar + 1)..]);
-            }
-        }
-        catch (FormatException)
-        {
+            return (ticks, text[(bar + 1)..]);
         }
         throw Validation.Invalid("cursor", "is not a cursor this agents list returned (pass a page's nextCursor unchanged).");
     }

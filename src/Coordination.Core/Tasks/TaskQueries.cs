@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Globalization;
-using System.Text;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
 
@@ -18,7 +15,7 @@ public sealed class TaskQueries(TaskStore store, EventLog events)
         Validation.InRange(limit, "limit", 1, 1000);
         var filter = TaskRows.ListFilter(swarmId, TaskInput.Status(status, "status"), type is null ? null : TaskInput.Type(type, "type"), assignedTo, owner);
         var (rows, next) = await store.PageAsync(filter, limit, cursor is null ? null : DecodeCursor(cursor), cancellationToken).ConfigureAwait(false);
-        return new ListPage<TaskView>(rows.Select(r => r.ToView()).ToList(), next is null ? null : EncodeCursor(next), next is not null);
+        return new ListPage<TaskView>(rows.Select(r => r.ToView()).ToList(), next is null ? null : OpaqueCursor.Encode(next), next is not null);
     }
 
     /// <summary>Every task (up to <see cref="SnapshotLimit"/>) in one compact list.</summary>
@@ -50,17 +47,6 @@ public sealed class TaskQueries(TaskStore store, EventLog events)
         return EventCursor.Page(found, after, limit);
     }
 
-    private static string EncodeCursor(string token) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(token));
-
-    private static string DecodeCursor(string cursor)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-        }
-        catch (FormatException)
-        {
-            throw Validation.Invalid("cursor", "is not a cursor this API returned.");
-        }
-    }
+    private static string DecodeCursor(string cursor) =>
+        OpaqueCursor.TryDecode(cursor) ?? throw Validation.Invalid("cursor", "is not a cursor this API returned.");
 }
