@@ -56,11 +56,21 @@ public sealed class SwarmService(
     }
 
     /// <summary>The swarm; its codes only for coordinators and the owning tenant (access control has checked the tenant owns it).</summary>
-    public async Task<SwarmView> GetAsync(string swarmId, Caller caller, CancellationToken cancellationToken)
+    public async Task<SwarmView> GetAsync(string swarmId, Caller caller, CancellationToken cancellationToken) =>
+        await FindViewAsync(swarmId, caller.IsTenant || caller.HasRole(Role.Coordinator), cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
+
+    /// <summary>
+    /// The swarm as the API shows it, with its member count (the two rows read together); null when it does not exist,
+    /// or belongs to another tenant than <paramref name="tenantId"/> when one is given.
+    /// </summary>
+    internal async Task<SwarmView?> FindViewAsync(string swarmId, bool showCodes, CancellationToken cancellationToken, string? tenantId = null)
     {
-        var swarm = await ReadAsync(swarmId, cancellationToken).ConfigureAwait(false) ?? throw NotFound(swarmId);
-        var counts = await table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return ToView(swarm, counts is null ? 0 : SwarmRows.FromMemberCount(counts).Count, caller.IsTenant || caller.HasRole(Role.Coordinator));
+        var swarm = ReadAsync(swarmId, cancellationToken);
+        var counts = table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken);
+        var (row, count) = (await swarm.ConfigureAwait(false), await counts.ConfigureAwait(false));
+        return row is not null && (tenantId is null || row.TenantId == tenantId)
+            ? ToView(row, count is null ? 0 : SwarmRows.FromMemberCount(count).Count, showCodes)
+            : null;
     }
 
     /// <summary>Makes the swarm read-only; idempotent.</summary>
@@ -116,12 +126,12 @@ public sealed class SwarmService(
     internal static bool SameCode(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 
-    private async Task<SwarmRow?> ReadAsync(string swarmId, CancellationToken cancellationToken) =>
+    internal async Task<SwarmRow?> ReadAsync(string swarmId, CancellationToken cancellationToken) =>
         await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
             ? SwarmRows.FromSwarm(row)
             : null;
 
-    internal static SwarmView ToView(SwarmRow swarm, int members, bool showCodes) => new(
+    private static SwarmView ToView(SwarmRow swarm, int members, bool showCodes) => new(
         swarm.SwarmId, swarm.Name, swarm.Goal, swarm.MaxAgents, SwarmRows.StatusText(swarm.Status), members, swarm.CreatedAt, swarm.CreatedBy,
         showCodes ? JoinCodes.Display(swarm.JoinCode) : null,
         showCodes && swarm.CoordinatorCode is { } coordinatorCode ? JoinCodes.Display(coordinatorCode) : null);

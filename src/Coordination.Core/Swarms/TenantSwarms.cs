@@ -14,7 +14,7 @@ public sealed record CoordinatorTokenRequest(string AgentId);
 /// coordinator token, which recovers a swarm whose coordinator token is lost. Access control has already checked that
 /// a swarm in the route belongs to the caller's tenant; these re-check it on the row they read.
 /// </summary>
-public sealed class TenantSwarms(TableStore table, MemberAdmission admission)
+public sealed class TenantSwarms(TableStore table, SwarmService swarms, MemberAdmission admission)
 {
     /// <summary>Swarms per page when the request does not say.</summary>
     public const int DefaultLimit = 20;
@@ -42,7 +42,7 @@ public sealed class TenantSwarms(TableStore table, MemberAdmission admission)
         var hasMore = ids.Count > size;
         var page = ids.Take(size).ToList();
         // A swarm being created or deleted holds its tenant row without its own: it is left out, and the cursor still moves past it.
-        var views = await Task.WhenAll(page.Select(id => ReadViewAsync(tenantId, id, cancellationToken))).ConfigureAwait(false);
+        var views = await Task.WhenAll(page.Select(id => swarms.FindViewAsync(id, showCodes: true, cancellationToken, tenantId))).ConfigureAwait(false);
         return new ListPage<SwarmView>(views.OfType<SwarmView>().ToList(), hasMore ? page[^1] : null, hasMore);
     }
 
@@ -63,18 +63,6 @@ public sealed class TenantSwarms(TableStore table, MemberAdmission admission)
             ?? throw SwarmService.NotFound(swarmId);
     }
 
-    private async Task<SwarmView?> ReadViewAsync(string tenantId, string swarmId, CancellationToken cancellationToken)
-    {
-        var swarm = ReadSwarmAsync(tenantId, swarmId, cancellationToken);
-        var counts = table.GetEntityAsync(swarmId, SwarmRows.MembersKey, cancellationToken: cancellationToken);
-        return await swarm.ConfigureAwait(false) is { } row
-            ? SwarmService.ToView(row, await counts.ConfigureAwait(false) is { } count ? SwarmRows.FromMemberCount(count).Count : 0, showCodes: true)
-            : null;
-    }
-
     private async Task<SwarmRow?> ReadSwarmAsync(string tenantId, string swarmId, CancellationToken cancellationToken) =>
-        await table.GetEntityAsync(swarmId, SwarmRows.SwarmKey, cancellationToken: cancellationToken).ConfigureAwait(false) is { } row
-        && SwarmRows.FromSwarm(row) is { } swarm && swarm.TenantId == tenantId
-            ? swarm
-            : null;
+        await swarms.ReadAsync(swarmId, cancellationToken).ConfigureAwait(false) is { } swarm && swarm.TenantId == tenantId ? swarm : null;
 }
