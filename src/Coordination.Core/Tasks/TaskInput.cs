@@ -29,9 +29,9 @@ public static partial class TaskInput
     /// <summary>Most dependencies one task may have.</summary>
     public const int MaxDependencies = 20;
 
-    /// <summary>The task states by their wire names (as responses write them), in declaration order.</summary>
+    /// <summary>The task states by their wire names (as responses write them, and rows store them), in declaration order.</summary>
     private static readonly IReadOnlyList<KeyValuePair<string, TaskStatus>> StatusNames =
-        [.. Enum.GetValues<TaskStatus>().Select(s => KeyValuePair.Create(JsonSerializer.Serialize(s).Trim('"'), s))];
+        [.. Enum.GetValues<TaskStatus>().Select(s => KeyValuePair.Create(TaskRows.StatusText(s), s))];
 
     private static readonly Dictionary<string, int> PriorityNames = new(StringComparer.OrdinalIgnoreCase) { ["low"] = 2, ["normal"] = 5, ["high"] = 7, ["critical"] = 9 };
 
