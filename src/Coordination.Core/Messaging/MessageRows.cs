@@ -173,8 +173,7 @@ public static class MessageRows
     public static string InboxFilter(string swarmId, string recipient, string? after, DateTimeOffset now, MessageStatus? status, string? category, bool includeBroadcast)
     {
         var prefix = InboxPrefix(recipient);
-        var lower = after is null ? $"RowKey ge {TableFilter.Literal(prefix)}" : $"RowKey gt {TableFilter.Literal(prefix + after)}";
-        var filter = $"{TableFilter.Partition(swarmId)} and {lower} and RowKey lt {TableFilter.Literal(prefix[..^1] + "}")} and {Unexpired(now)}";
+        var filter = $"{TableFilter.RowKeyPrefix(swarmId, prefix, after is null ? null : prefix + after)} and {Unexpired(now)}";
         if (status is { } s)
         {
             filter += $" and Status eq {TableFilter.Literal(StatusText(s))}";
@@ -193,9 +192,7 @@ public static class MessageRows
     public static string ThreadFilter(string swarmId, string threadId, string? after, DateTimeOffset now)
     {
         var prefix = ThreadPrefix(threadId);
-        return after is null
-            ? $"{TableFilter.RowKeyPrefix(swarmId, prefix)} and {Unexpired(now)}"
-            : $"{TableFilter.Partition(swarmId)} and RowKey gt {TableFilter.Literal(prefix + after)} and RowKey lt {TableFilter.Literal(prefix[..^1] + "}")} and {Unexpired(now)}";
+        return $"{TableFilter.RowKeyPrefix(swarmId, prefix, after is null ? null : prefix + after)} and {Unexpired(now)}";
     }
 
     /// <summary>The key suffix after <see cref="ThreadPrefix"/> of a thread index row: what a thread cursor holds.</summary>

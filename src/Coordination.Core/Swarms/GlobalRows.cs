@@ -63,11 +63,8 @@ public static class GlobalRows
     public static string TenantSwarmKey(string swarmId) => TenantSwarmPrefix + swarmId;
 
     /// <summary>A tenant's rows for its swarms, in swarm id order, after <paramref name="afterSwarmId"/> when given.</summary>
-    public static string SwarmsOfTenant(string tenantId, string? afterSwarmId)
-    {
-        var range = TableFilter.RowKeyPrefix(TenantPartition(tenantId), TenantSwarmPrefix);
-        return afterSwarmId is null ? range : $"{range} and RowKey gt {TableFilter.Literal(TenantSwarmKey(afterSwarmId))}";
-    }
+    public static string SwarmsOfTenant(string tenantId, string? afterSwarmId) =>
+        TableFilter.RowKeyPrefix(TenantPartition(tenantId), TenantSwarmPrefix, afterSwarmId is null ? null : TenantSwarmKey(afterSwarmId));
 
     /// <summary>The join codes of a tenant's swarms.</summary>
     public static string JoinCodesOfTenant(string tenantId) => $"{TableFilter.Partition(JoinCodePartition)} and TenantId eq {TableFilter.Literal(tenantId)}";

@@ -22,10 +22,17 @@ public static class TableFilter
     /// Rows of one partition whose RowKey starts with <paramref name="rowKeyPrefix"/>: a range scan
     /// <c>RowKey ge prefix and RowKey lt prefix'</c>, where prefix' is the prefix with its last char incremented.
     /// </summary>
-    public static string RowKeyPrefix(string partitionKey, string rowKeyPrefix)
+    public static string RowKeyPrefix(string partitionKey, string rowKeyPrefix) => RowKeyPrefix(partitionKey, rowKeyPrefix, afterRowKey: null);
+
+    /// <summary>
+    /// The rows of <see cref="RowKeyPrefix(string, string)"/> that come after <paramref name="afterRowKey"/> (the last key
+    /// of a page, so the next page starts after it); from the prefix's start when null.
+    /// </summary>
+    public static string RowKeyPrefix(string partitionKey, string rowKeyPrefix, string? afterRowKey)
     {
         ArgumentException.ThrowIfNullOrEmpty(rowKeyPrefix);
         var upper = rowKeyPrefix[..^1] + (char)(rowKeyPrefix[^1] + 1);
-        return $"{Partition(partitionKey)} and RowKey ge {Literal(rowKeyPrefix)} and RowKey lt {Literal(upper)}";
+        var lower = afterRowKey is null ? $"RowKey ge {Literal(rowKeyPrefix)}" : $"RowKey gt {Literal(afterRowKey)}";
+        return $"{Partition(partitionKey)} and {lower} and RowKey lt {Literal(upper)}";
     }
 }

@@ -38,6 +38,14 @@ public sealed class TableFilterTests
     }
 
     [Fact]
+    public void A_row_key_prefix_after_a_key_starts_past_that_key_and_keeps_the_upper_bound()
+    {
+        Assert.Equal(
+            "PartitionKey eq 's' and RowKey gt 'task|007' and RowKey lt 'task}'",
+            TableFilter.RowKeyPrefix("s", "task|", "task|007"));
+    }
+
+    [Fact]
     public void An_empty_row_key_prefix_is_refused()
     {
         Assert.ThrowsAny<ArgumentException>(() => TableFilter.RowKeyPrefix("p", ""));
