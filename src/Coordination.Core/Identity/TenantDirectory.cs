@@ -21,6 +21,9 @@ public sealed record Tenant(string Id, TenantLimits Limits, IReadOnlyList<byte[]
 /// </summary>
 public sealed class TenantDirectory
 {
+    /// <summary>How every tenant key starts, which tells it apart from an agent token.</summary>
+    public const string KeyPrefix = "ck_";
+
     private readonly IReadOnlyList<Tenant> _tenants;
 
     /// <summary>Builds the directory from tenants.</summary>
@@ -43,7 +46,7 @@ public sealed class TenantDirectory
             }
             foreach (var key in keys)
             {
-                if (!key.StartsWith("ck_", StringComparison.Ordinal) || key.Length < 20)
+                if (!key.StartsWith(KeyPrefix, StringComparison.Ordinal) || key.Length < 20)
                 {
                     throw new InvalidOperationException($"Tenant '{section.Key}' has a key that does not start with ck_ or is shorter than 20 characters.");
                 }

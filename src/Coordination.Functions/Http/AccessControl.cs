@@ -102,7 +102,7 @@ public static class AccessControl
         }
         var credential = BearerOf(context.Request);
         var metadata = context.GetEndpoint()!.Metadata;
-        if (access == Access.Tenant || (credential is not null && credential.StartsWith(TenantKeyPrefix, StringComparison.Ordinal) && metadata.GetMetadata<OwningTenantKeyAccepted>() is not null))
+        if (access == Access.Tenant || (credential is not null && credential.StartsWith(TenantDirectory.KeyPrefix, StringComparison.Ordinal) && metadata.GetMetadata<OwningTenantKeyAccepted>() is not null))
         {
             return await TenantAsync(context, credential);
         }
@@ -200,8 +200,6 @@ public static class AccessControl
         }
         return new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, Role.Observer);
     }
-
-    private const string TenantKeyPrefix = "ck_";
 
     private static string? BearerOf(HttpRequest request)
     {
