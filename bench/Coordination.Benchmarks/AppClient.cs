@@ -90,6 +90,13 @@ public sealed class AppClient : IDisposable
         return new Reply((int)response.StatusCode, json, text, Header(response, "X-Storage-Calls"), Header(response, "X-Storage-Conflicts"));
     }
 
+    /// <summary>The app's storage calls so far by kind (query, pointRead, transaction, write, queue), background work included.</summary>
+    public async Task<Dictionary<string, long>> StorageCallTotalsAsync(CancellationToken ct = default)
+    {
+        var reply = await GetAsync("diagnostics/storage-calls", null, ct).ConfigureAwait(false);
+        return reply.Body is JsonObject totals ? totals.ToDictionary(pair => pair.Key, pair => (long)pair.Value!) : [];
+    }
+
     /// <summary>Serializes a request body once, for ops that send the same body many times.</summary>
     public static string Body(object body) => JsonSerializer.Serialize(body, Json);
 

@@ -54,6 +54,9 @@ public sealed class Measurement
     public double? AzuriteCpuMs { get; set; }
     public double ClientCpuMs { get; set; }
 
+    /// <summary>The app's storage calls in the measured window by kind, background work included (null for a baseline).</summary>
+    public Dictionary<string, long>? CallsByKind { get; set; }
+
     /// <summary>Operations that succeeded in total (warm-up and tail included), for correctness checks.</summary>
     public long AllSucceeded { get; set; }
 
@@ -75,7 +78,8 @@ public static class LoadRunner
 
     public static double MsSince(long from) => Stopwatch.GetElapsedTime(from).TotalMilliseconds;
 
-    public static async Task<Measurement> RunAsync(int clients, TimeSpan warmup, TimeSpan measure, Func<int, long, CancellationToken, Task<OpResult>> op)
+    public static async Task<Measurement> RunAsync(int clients, TimeSpan warmup, TimeSpan measure, Func<int, long, CancellationToken, Task<OpResult>> op,
+        Func<CancellationToken, Task<Dictionary<string, long>>>? callTotals = null)
     {
         var result = new Measurement();
         var gate = new object();
@@ -90,6 +94,8 @@ public static class LoadRunner
         {
             await Task.Delay(warmup).ConfigureAwait(false);
             var from = ProcessCpu.Current.Take();
+            var callsFrom = callTotals is null ? null : await callTotals(hard.Token).ConfigureAwait(false);
+            WindowMark.Started();
             try
             {
                 await Task.Delay(measure, windowDone.Token).ConfigureAwait(false);
@@ -99,6 +105,11 @@ public static class LoadRunner
                 // The window ended early (drained).
             }
             var to = ProcessCpu.Current.Take();
+            if (callsFrom is not null)
+            {
+                var callsTo = await callTotals!(hard.Token).ConfigureAwait(false);
+                result.CallsByKind = callsTo.ToDictionary(pair => pair.Key, pair => pair.Value - callsFrom.GetValueOrDefault(pair.Key));
+            }
             result.AppCpuMs = to.AppMs - from.AppMs;
             result.AzuriteCpuMs = to.AzuriteMs - from.AzuriteMs;
             result.ClientCpuMs = to.ClientMs - from.ClientMs;

@@ -170,6 +170,13 @@ public sealed class Report(IReadOnlyList<RowResult> rows, IReadOnlyList<int> cli
         sb.AppendLine("ops÷queue = ops/s ÷ Storage Queue receive→delete ops/s at the same c; eff = ops/s × calls/op ÷ raw Table write ops/s at the same c.");
         sb.AppendLine("The raw Table write floor is measured at the start and at the end; ratios use the better of the two at each c.");
         sb.AppendLine();
+        sb.AppendLine("The app's storage calls per op by kind, background work included (on Azurite a query scans the whole table):");
+        foreach (var row in Rows.Where(r => r.CallsPerOpByKind is { Count: > 0 }))
+        {
+            var kinds = string.Join(", ", row.CallsPerOpByKind!.Where(pair => pair.Value > 0).Select(pair => $"{pair.Key} {pair.Value.ToString("0.00", CultureInfo.InvariantCulture)}"));
+            sb.AppendLine($"  {Pad(row.Title, -31)} c={Pad(row.Clients.ToString(CultureInfo.InvariantCulture), -3)} {kinds}");
+        }
+        sb.AppendLine();
         sb.AppendLine("Notes:");
         foreach (var group in Rows.GroupBy(r => r.Key))
         {

@@ -40,6 +40,9 @@ public sealed class RowResult
     public double? AppCpuCores { get; init; }
     public double? AzuriteCpuCores { get; init; }
     public string? FirstError { get; init; }
+
+    /// <summary>The app's storage calls per operation by kind, background work (sequencing, sweeps) included.</summary>
+    public Dictionary<string, double>? CallsPerOpByKind { get; init; }
     public bool Skipped { get; init; }
     public List<string> Notes { get; init; } = [];
 
@@ -74,6 +77,7 @@ public sealed class RowResult
             ClientCpuMsPerOp = ops > 0 ? m.ClientCpuMs / ops : null,
             AppCpuCores = m.Seconds > 0 ? m.AppCpuMs / (m.Seconds * 1000) : null,
             AzuriteCpuCores = m.Seconds > 0 ? m.AzuriteCpuMs / (m.Seconds * 1000) : null,
+            CallsPerOpByKind = ops > 0 ? m.CallsByKind?.ToDictionary(pair => pair.Key, pair => Math.Round((double)pair.Value / ops, 2)) : null,
         };
     }
 

@@ -19,7 +19,7 @@ public sealed class ScenarioContext(AppClient app, TimeSpan warmup, TimeSpan mea
     public static readonly TimeSpan IdleBeforeAct = TimeSpan.FromMilliseconds(100);
 
     public Task<Measurement> LoadAsync(int clients, Func<int, long, CancellationToken, Task<OpResult>> op) =>
-        LoadRunner.RunAsync(clients, Warmup, Measure, op);
+        LoadRunner.RunAsync(clients, Warmup, Measure, op, ct => App.StorageCallTotalsAsync(ct));
 }
 
 /// <summary>The API scenarios of issue 8. Set-up (swarm, joins, pre-created work) happens before the timed window.</summary>
