@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using Coordination.Core.Common;
 using Coordination.Core.Problems;
 using Coordination.Storage;
@@ -7,23 +8,33 @@ namespace Coordination.Core.Events;
 
 /// <summary>
 /// The write and read side of a swarm's log: changes add <see cref="Append"/>'s outbox row to their own
-/// transaction and then <see cref="Committed"/>; readers get events in sequence order.
+/// transaction and then <see cref="Committed(string, IEnumerable{TableTransactionAction})"/>; readers get events in sequence order.
 /// </summary>
 public sealed class EventLog(TableStore table, EventPump pump, EventNotifier notifier, TimeProvider clock)
 {
     /// <summary>The outbox action to include in the change's transaction.</summary>
     public TableTransactionAction Append(string swarmId, PendingEvent pending) => TableActions.Add(EventRows.ToEntity(NewOutbox(swarmId, pending)));
 
-    /// <summary>Call after the change's transaction committed: gets the event sequenced promptly.</summary>
+    /// <summary>
+    /// Call after the change's transaction committed: gets the event sequenced promptly. Prefer the overload that takes
+    /// the transaction's actions: without them the sequencer has to scan the outbox.
+    /// </summary>
     public void Committed(string swarmId) => pump.Kick(swarmId);
+
+    /// <summary>Call after <paramref name="committed"/> (a transaction holding <see cref="Append"/>'s actions) committed.</summary>
+    public void Committed(string swarmId, IEnumerable<TableTransactionAction> committed) =>
+        pump.Kick(swarmId, committed.Where(action => action.ActionType == TableTransactionActionType.Add && action.Entity.RowKey.StartsWith(EventRows.OutboxPrefix, StringComparison.Ordinal))
+            .Select(action => EventRows.FromOutbox((TableEntity)action.Entity)));
 
     /// <summary>Appends events on their own (a broadcast): one transaction of outbox rows. Returns the event ids.</summary>
     public async Task<IReadOnlyList<string>> AppendAsync(string swarmId, IReadOnlyList<PendingEvent> events, CancellationToken cancellationToken)
     {
+        List<TableTransactionAction> committed = [];
         var ids = await OptimisticRetry.RunAsync<IReadOnlyList<string>>(async ct =>
         {
             var rows = events.Select(e => NewOutbox(swarmId, e)).ToList();
-            var result = await table.SubmitTransactionAsync(rows.Select(r => TableActions.Add(EventRows.ToEntity(r))).ToList(), ct).ConfigureAwait(false);
+            committed = rows.Select(r => TableActions.Add(EventRows.ToEntity(r))).ToList();
+            var result = await table.SubmitTransactionAsync(committed, ct).ConfigureAwait(false);
             // Only inserts: AlreadyExists is an outbox key (commit ticks plus 12 random characters) meeting another one,
             // and fresh keys fix it; NotFound can only be the table itself (no insert meets PreconditionFailed).
             return result.Outcome switch
@@ -33,7 +44,7 @@ public sealed class EventLog(TableStore table, EventPump pump, EventNotifier not
                 _ => throw TableMissing(),
             };
         }, "the event log", cancellationToken).ConfigureAwait(false);
-        Committed(swarmId);
+        Committed(swarmId, committed);
         return ids;
     }
 

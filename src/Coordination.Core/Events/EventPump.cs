@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Coordination.Core.Events;
 
 /// <summary>
-/// Gets committed outbox rows sequenced promptly. After a write the writer <see cref="Kick"/>s the swarm:
+/// Gets committed outbox rows sequenced promptly. After a write the writer <see cref="Kick(string)"/>s the swarm:
 /// one background run per swarm sequences everything pending (kicks during a run coalesce into one more
 /// pass). As a safety net against a crash between commit and sequencing, a wake-up message goes to the
 /// queue for the DispatchSwarm trigger — at most one per swarm per <see cref="WakeInterval"/> from this
@@ -21,6 +21,7 @@ public sealed class EventPump
     public static readonly TimeSpan WakeDelay = TimeSpan.FromSeconds(5);
 
     private readonly CoalescingRunner _runner;
+    private readonly EventSequencer _sequencer;
     private readonly StorageQueue _wakeQueue;
     private readonly TimeProvider _clock;
     private readonly ILogger<EventPump> _logger;
@@ -29,15 +30,25 @@ public sealed class EventPump
     /// <summary>Creates the pump.</summary>
     public EventPump(EventSequencer sequencer, StorageQueue wakeQueue, TimeProvider clock, ILogger<EventPump> logger)
     {
-        _runner = new CoalescingRunner(swarmId => sequencer.SequenceAsync(swarmId, CancellationToken.None), logger, "Sequencing");
+        _sequencer = sequencer;
+        _runner = new CoalescingRunner(swarmId => sequencer.SequencePendingAsync(swarmId, CancellationToken.None), logger, "Sequencing");
         _wakeQueue = wakeQueue;
         _clock = clock;
         _logger = logger;
     }
 
-    /// <summary>Schedules sequencing of the swarm's outbox; returns at once.</summary>
+    /// <summary>Schedules sequencing of the swarm's outbox, scanning it; returns at once.</summary>
     public void Kick(string swarmId)
     {
+        _sequencer.ScanDue(swarmId);
+        _runner.Kick(swarmId);
+        SendWakeUpIfDue(swarmId);
+    }
+
+    /// <summary>Schedules sequencing of outbox rows that just committed, without reading them back; returns at once.</summary>
+    public void Kick(string swarmId, IEnumerable<OutboxRow> committed)
+    {
+        _sequencer.HandOver(swarmId, committed);
         _runner.Kick(swarmId);
         SendWakeUpIfDue(swarmId);
     }

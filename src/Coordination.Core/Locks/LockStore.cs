@@ -44,7 +44,7 @@ public sealed class LockStore(TableStore table, EventLog events, KeyedWaitQueue 
         if (result.Succeeded)
         {
             quota.Adjust(transition.SwarmId, transition.HeldDelta);
-            events.Committed(transition.SwarmId);
+            events.Committed(transition.SwarmId, actions);
             if (transition.HeldDelta < 0)
             {
                 waiters.WakeOne(WaitKey(transition.SwarmId, transition.Resource));

@@ -100,7 +100,7 @@ public sealed class Mailbox(TableStore table, EventLog events, SwarmDirectory di
         {
             return null;   // 412 on the copy; the outbox insert cannot meet an existing key (fresh per attempt)
         }
-        events.Committed(swarmId);
+        events.Committed(swarmId, actions);
         return acknowledged;
     }
 

@@ -10,7 +10,7 @@ namespace Coordination.Core.Tasks;
 /// by <see cref="LeaseRules"/> and committed by <see cref="TaskStore"/>. Every lease carries a fencing token that increases
 /// with each lease of the task, so a holder whose lease was lost is refused even if it still has the lease id.
 /// </summary>
-public sealed class TaskLeases(TaskStore store, KeyedSignal signal, CoordinationSettings settings, TimeProvider clock)
+public sealed class TaskLeases(TaskStore store, ClaimCandidates candidates, KeyedSignal signal, CoordinationSettings settings, TimeProvider clock)
 {
     /// <summary>How many ready rows past the requested count a contended claim spreads over.</summary>
     private const int Spread = 8;
@@ -127,14 +127,23 @@ public sealed class TaskLeases(TaskStore store, KeyedSignal signal, Coordination
         for (var round = 0; round < MaxClaimRounds; round++)
         {
             var now = clock.GetUtcNow();
-            // The store compares times at its own precision (Azurite: milliseconds), so a row that becomes ready within the
-            // same millisecond can come back a few ticks early: the rule's own check at full precision drops it.
-            var candidates = (await store.QueryAsync(TaskRows.ClaimableFilter(request.SwarmId, request.Caller.AgentId, request.Types, now),
-                request.Count + Spread, cancellationToken, MaxCandidatePages).ConfigureAwait(false))
-                .Where(ready => LeaseRules.IsClaimable(ready, request.Caller.AgentId, now)).ToList();
-            // Uncontended, take the head (strict priority then age); after a lost race, spread over the first few.
-            var options = round == 0 ? candidates : candidates.OrderBy(_ => Random.Shared.Next()).ToList();
-            var transitions = options.Select(ready => LeaseRules.Decide(ready, new ClaimTask(request.Caller.AgentId!, Ids.New("lease"), request.Lease, request.Caller.Actor), now)).ToList();
+            var pooled = await FromPoolAsync(request, now, cancellationToken).ConfigureAwait(false);
+            List<TaskRow> ready;
+            if (pooled is not null)
+            {
+                ready = pooled;
+            }
+            else
+            {
+                // The store compares times at its own precision (Azurite: milliseconds), so a row that becomes ready within the
+                // same millisecond can come back a few ticks early: the rule's own check at full precision drops it.
+                var found = (await store.QueryAsync(TaskRows.ClaimableFilter(request.SwarmId, request.Caller.AgentId, request.Types, now),
+                    request.Count + Spread, cancellationToken, MaxCandidatePages).ConfigureAwait(false))
+                    .Where(row => LeaseRules.IsClaimable(row, request.Caller.AgentId, now)).ToList();
+                // Uncontended, take the head (strict priority then age); after a lost race, spread over the first few.
+                ready = round == 0 ? found : found.OrderBy(_ => Random.Shared.Next()).ToList();
+            }
+            var transitions = ready.Select(row => LeaseRules.Decide(row, new ClaimTask(request.Caller.AgentId!, Ids.New("lease"), request.Lease, request.Caller.Actor), now)).ToList();
             if (transitions.Count < request.Count)
             {
                 // Lapsed leases are looked for only when the ready tasks fall short, so an uncontended claim stays one query and
@@ -142,6 +151,10 @@ public sealed class TaskLeases(TaskStore store, KeyedSignal signal, Coordination
                 // task came back after ready tasks of priority 6, 4, 2 and 0).
                 transitions.AddRange(await StealsAsync(request, request.Count, now, cancellationToken).ConfigureAwait(false));
                 transitions = round == 0 ? [.. transitions.OrderBy(t => LeaseRules.QueueRank(t.Before), StringComparer.Ordinal)] : transitions;
+            }
+            if (pooled is not null && transitions.Count > request.Count)
+            {
+                candidates.PutBack(request.SwarmId, request.Types, [.. transitions.Skip(request.Count).Select(t => t.Before).Where(pooled.Contains)]);
             }
             transitions = transitions.Take(request.Count).ToList();
             if (transitions.Count == 0)
@@ -155,6 +168,12 @@ public sealed class TaskLeases(TaskStore store, KeyedSignal signal, Coordination
         }
         return [];
     }
+
+    /// <summary>Ready rows for the claim from this process's pool (<see cref="ClaimCandidates"/>); null when the claim must query.</summary>
+    private Task<List<TaskRow>?> FromPoolAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
+        candidates.TakeAsync(request.SwarmId, request.Types, request.Caller.AgentId, request.Count, now,
+            ct => store.QueryHeadAsync(TaskRows.ClaimPoolFilter(request.SwarmId, request.Types, now), ClaimCandidates.PoolSize, ct, MaxCandidatePages),
+            cancellationToken);
 
     /// <summary>
     /// Takeovers of leases that expired before the sweep ended them, for tasks the claimer may take. A task out of attempts

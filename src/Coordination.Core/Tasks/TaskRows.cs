@@ -62,6 +62,10 @@ public static class TaskRows
     public static string ClaimableFilter(string swarmId, string? agentId, IReadOnlyList<string> types, DateTimeOffset now) =>
         $"{TableFilter.RowKeyPrefix(swarmId, ReadyPrefix)} and ReadyAt le {TableFilter.Literal(now)}{Eligible(agentId, types)}";
 
+    /// <summary>Ready rows of <paramref name="types"/> (empty: any) due by <paramref name="now"/>, whoever they are assigned to: a claim pool.</summary>
+    public static string ClaimPoolFilter(string swarmId, IReadOnlyList<string> types, DateTimeOffset now) =>
+        $"{TableFilter.RowKeyPrefix(swarmId, ReadyPrefix)} and ReadyAt le {TableFilter.Literal(now)}{OfTypes(types)}";
+
     /// <summary>Lease rows that expired before <paramref name="now"/>, soonest first.</summary>
     public static string ExpiredLeasesFilter(string swarmId, DateTimeOffset now) =>
         $"{TableFilter.Partition(swarmId)} and RowKey ge {TableFilter.Literal(LeasePrefix)} and RowKey lt {TableFilter.Literal(LeasePrefix + Ticks(now))}";
@@ -254,11 +258,11 @@ public static class TaskRows
         }
     }
 
-    private static string Eligible(string? agentId, IReadOnlyList<string> types)
-    {
-        var filter = $" and (AssignedTo eq '' or AssignedTo eq {TableFilter.Literal(agentId ?? Nobody)})";
-        return types.Count == 0 ? filter : filter + " and (" + string.Join(" or ", types.Select(t => $"Type eq {TableFilter.Literal(t)}")) + ")";
-    }
+    private static string Eligible(string? agentId, IReadOnlyList<string> types) =>
+        $" and (AssignedTo eq '' or AssignedTo eq {TableFilter.Literal(agentId ?? Nobody)}){OfTypes(types)}";
+
+    private static string OfTypes(IReadOnlyList<string> types) =>
+        types.Count == 0 ? string.Empty : " and (" + string.Join(" or ", types.Select(t => $"Type eq {TableFilter.Literal(t)}")) + ")";
 
     private static string Ticks(DateTimeOffset time) => time.UtcTicks.ToString("D19", CultureInfo.InvariantCulture);
 }

@@ -34,7 +34,7 @@ public enum TaskCommit
 /// (a completion and the dependents it unblocks, a claim of several tasks) goes out as one transaction, then the log is
 /// told and, when a task became claimable, the claimers waiting on the swarm are woken.
 /// </summary>
-public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal signal)
+public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal signal, ClaimCandidates candidates)
 {
     /// <summary>The in-process signal key for "a task may have become claimable in this swarm", for claimers of any type.</summary>
     public static string ReadySignal(string swarmId) => swarmId + "\ntasks";
@@ -65,7 +65,11 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
     /// Task (or ready) rows matching a filter of <see cref="TaskRows"/>, in key order: at most <paramref name="max"/>, from at
     /// most <paramref name="maxPages"/> pages (a filtered page can come back empty and still continue).
     /// </summary>
-    public async Task<List<TaskRow>> QueryAsync(string filter, int max, CancellationToken cancellationToken, int maxPages = int.MaxValue)
+    public async Task<List<TaskRow>> QueryAsync(string filter, int max, CancellationToken cancellationToken, int maxPages = int.MaxValue) =>
+        (await QueryHeadAsync(filter, max, cancellationToken, maxPages).ConfigureAwait(false)).Rows;
+
+    /// <summary>As <see cref="QueryAsync"/>, and whether the rows are all that match (no page was left unread).</summary>
+    public async Task<(List<TaskRow> Rows, bool All)> QueryHeadAsync(string filter, int max, CancellationToken cancellationToken, int maxPages = int.MaxValue)
     {
         var found = new List<TaskRow>();
         var pages = 0;
@@ -74,10 +78,10 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
             found.AddRange(page.Values.Take(max - found.Count).Select(TaskRows.From));
             if (found.Count >= max || ++pages >= maxPages)
             {
-                break;
+                return (found, found.Count < max && page.ContinuationToken is null);
             }
         }
-        return found;
+        return (found, true);
     }
 
     /// <summary>
@@ -183,7 +187,7 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
         {
             return Classify(actions[result.FailedIndex!.Value], result.Outcome);
         }
-        events.Committed(swarmId);
+        events.Committed(swarmId, actions);
         var woken = (claimableTypes ?? []).Concat(changing.Where(t => t.MakesClaimable).Select(t => t.After!.Type)).Distinct(StringComparer.Ordinal).ToList();
         foreach (var type in woken)
         {
@@ -191,6 +195,7 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
         }
         if (woken.Count > 0)
         {
+            candidates.Invalidate(swarmId);
             signal.Pulse(ReadySignal(swarmId));
         }
         return TaskCommit.Committed;

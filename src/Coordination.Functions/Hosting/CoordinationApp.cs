@@ -171,6 +171,7 @@ public static class CoordinationApp
         services.AddSingleton<LockCleanup>();
         services.AddSingleton<IMemberDepartureHandler, LockDepartureHandler>();
         services.AddSingleton<StateService>();
+        services.AddSingleton<ClaimCandidates>();
         services.AddSingleton<TaskStore>();
         services.AddSingleton<TaskService>();
         services.AddSingleton<TaskLeases>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Coordination.IntegrationTests.Infrastructure;
+using Coordination.IntegrationTests.Tasks;
 
 namespace Coordination.IntegrationTests.Diagnostics;
 
@@ -69,6 +70,22 @@ public sealed class StorageCallTests : IAsyncLifetime
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         Assert.Equal("1", response.Headers.GetValues("X-Storage-Conflicts").Single());
         Assert.Equal(3, int.Parse(response.Headers.GetValues("X-Storage-Calls").Single(), System.Globalization.CultureInfo.InvariantCulture));   // stale try, read, write
+    }
+
+    [Fact]
+    public async Task A_claim_after_the_first_takes_its_task_from_the_pool_in_one_call()
+    {
+        using var coordinator = _app.ClientFor(_swarm.CoordinatorToken);
+        for (var i = 0; i < 3; i++)
+        {
+            await coordinator.CreateTaskAsync(_swarm, new { type = "pooled", title = $"t{i}", priority = 5 - i });
+        }
+        var (first, firstCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
+        Assert.Equal(2, firstCalls);   // the pool's query, the claim's transaction
+        Assert.Equal("t0", (string?)first["items"]![0]!["title"]);
+        var (second, secondCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
+        Assert.Equal(1, secondCalls);   // the transaction only
+        Assert.Equal("t1", (string?)second["items"]![0]!["title"]);
     }
 
     [Fact]
