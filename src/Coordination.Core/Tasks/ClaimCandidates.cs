@@ -10,12 +10,12 @@ namespace Coordination.Core.Tasks;
 /// or deleted since by anyone fails its claim's transaction (every change of a pending task rewrites its ready row), and
 /// the claim moves on to the next.
 /// <para>
-/// Order: a change here that leaves a task claimable (an enqueue, a release, an edit) empties the swarm's pools, since
-/// the new row may outrank them; one made by another process, or a task whose notBefore passes, is seen when a pool is
-/// read again, at the latest <see cref="MaxAge"/> after it was read.
+/// Order: a change here that leaves a task claimable (an enqueue, a release, an edit) offers its ready row to the swarm's
+/// pools at its place in the queue (<see cref="Offer"/>); one made by another process, or a task whose notBefore passes,
+/// is seen when a pool is read again, at the latest <see cref="MaxAge"/> after it was read.
 /// </para>
 /// </summary>
-public sealed class ClaimCandidates
+public sealed class ClaimCandidates(TimeProvider clock)
 {
     /// <summary>Ready rows a pool reads at once.</summary>
     public const int PoolSize = 50;
@@ -25,29 +25,37 @@ public sealed class ClaimCandidates
 
     private readonly ConcurrentDictionary<string, SwarmPools> _swarms = new(StringComparer.Ordinal);
 
+    /// <summary>How far ahead of a lease query no lease made after it can lapse (the shortest lease, 5 s, less 1 s of clock skew).</summary>
+    public static readonly TimeSpan NewLeaseMargin = TimeSpan.FromSeconds(4);
+
+    private static string LapseKey(string? agentId, IReadOnlyList<string> types) => (agentId ?? string.Empty) + "\n\n" + TypesKey(types);
+
     /// <summary>The pool key of a claim's types (empty: any type).</summary>
     private static string TypesKey(IReadOnlyList<string> types) => string.Join('\n', types.Order(StringComparer.Ordinal));
 
     /// <summary>
-    /// Up to <paramref name="count"/> ready rows for a claim by <paramref name="agentId"/>, in queue order, from the pool
+    /// Up to <paramref name="count"/> ready rows for a claim by <paramref name="agentId"/>, in queue order (each due by the
+    /// time this returns: the claim decides at a time read after it), from the pool
     /// for <paramref name="types"/>; when the pool is missing or old, one claimer at a time per swarm reads it again with
     /// <paramref name="read"/> (a pool's query: the first <see cref="PoolSize"/> ready rows, and whether that is all of
     /// them) while the others wait for it rather than query too. Null when the pool cannot answer for this claimer (it
     /// holds too few rows it may take, and there are more ready rows than it holds): the claim queries with its own filter.
     /// </summary>
-    public async Task<List<TaskRow>?> TakeAsync(string swarmId, IReadOnlyList<string> types, string? agentId, int count, DateTimeOffset now,
-        Func<CancellationToken, Task<(List<TaskRow> Rows, bool All)>> read, CancellationToken cancellationToken)
+    public async Task<List<TaskRow>?> TakeAsync(string swarmId, IReadOnlyList<string> types, string? agentId, int count,
+        Func<DateTimeOffset, CancellationToken, Task<(List<TaskRow> Rows, bool All)>> read, CancellationToken cancellationToken)
     {
+        // Each step reads the clock afresh: a time taken before waiting for the gate would hide rows that became ready
+        // meanwhile, from the pool's query (ReadyAt le …) and from the pick, and the claimer would sleep past their wake-up.
         var key = TypesKey(types);
         var swarm = _swarms.GetOrAdd(swarmId, _ => new SwarmPools());
-        if (TryTake(swarm, key, agentId, count, now, out var taken))
+        if (TryTake(swarm, key, agentId, count, clock.GetUtcNow(), out var taken))
         {
             return taken;
         }
         await swarm.FillGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (TryTake(swarm, key, agentId, count, now, out taken))
+            if (TryTake(swarm, key, agentId, count, clock.GetUtcNow(), out taken))
             {
                 return taken;   // read by the claimer this one waited for
             }
@@ -56,21 +64,22 @@ public sealed class ClaimCandidates
             {
                 generation = swarm.Generation;
             }
-            var (rows, all) = await read(cancellationToken).ConfigureAwait(false);
+            var readAt = clock.GetUtcNow();
+            var (rows, all) = await read(readAt, cancellationToken).ConfigureAwait(false);
             lock (swarm)
             {
                 if (swarm.Generation != generation)
                 {
                     // A task became claimable meanwhile and may outrank these: not kept, but this claim still uses them.
-                    return Pick(rows, all, agentId, count, now);
+                    return Pick(rows, all, agentId, count, readAt);
                 }
-                foreach (var stale in swarm.Pools.Where(pair => now - pair.Value.ReadAt > MaxAge).Select(pair => pair.Key).ToList())
+                foreach (var stale in swarm.Pools.Where(pair => readAt - pair.Value.ReadAt > MaxAge).Select(pair => pair.Key).ToList())
                 {
                     swarm.Pools.Remove(stale);
                 }
-                swarm.Pools[key] = new Pool([.. rows], now, all);
+                swarm.Pools[key] = new Pool([.. rows], readAt, all);
             }
-            TryTake(swarm, key, agentId, count, now, out taken);
+            TryTake(swarm, key, agentId, count, readAt, out taken);
             return taken;
         }
         finally
@@ -111,6 +120,18 @@ public sealed class ClaimCandidates
         return taken.Count == count || holdsAll ? taken : null;
     }
 
+    /// <summary>Drops the pool for these types: a claim from it lost a race, so it is stale somewhere.</summary>
+    public void Forget(string swarmId, IReadOnlyList<string> types)
+    {
+        if (_swarms.TryGetValue(swarmId, out var swarm))
+        {
+            lock (swarm)
+            {
+                swarm.Pools.Remove(TypesKey(types));
+            }
+        }
+    }
+
     /// <summary>Gives back rows taken but not claimed (a claim that ranked lapsed leases above them), in queue order.</summary>
     public void PutBack(string swarmId, IReadOnlyList<string> types, IReadOnlyCollection<TaskRow> rows)
     {
@@ -129,15 +150,84 @@ public sealed class ClaimCandidates
         }
     }
 
-    /// <summary>Empties the swarm's pools: a task became claimable and may outrank what they hold.</summary>
-    public void Invalidate(string swarmId)
+    /// <summary>
+    /// False when no lease a claim by <paramref name="agentId"/> for <paramref name="types"/> could take over can have lapsed
+    /// by <paramref name="now"/>, as a query told <see cref="NoLapsedLeasesUntil"/>: an idle claimer then skips the query
+    /// for lapsed leases on every poll and wake-up.
+    /// </summary>
+    public bool MayHaveLapsedLeases(string swarmId, string? agentId, IReadOnlyList<string> types, DateTimeOffset now)
     {
-        if (_swarms.TryGetValue(swarmId, out var swarm))
+        if (!_swarms.TryGetValue(swarmId, out var swarm))
         {
-            lock (swarm)
+            return true;
+        }
+        lock (swarm)
+        {
+            return !swarm.NoLapseBefore.TryGetValue(LapseKey(agentId, types), out var until) || now >= until;
+        }
+    }
+
+    /// <summary>
+    /// Records that at <paramref name="now"/> no lease such a claim could take over had lapsed, and the soonest live one
+    /// expires at <paramref name="firstLive"/> (null: none). No lease lapses before the sooner of that and
+    /// <paramref name="now"/> plus <see cref="NewLeaseMargin"/>: a lease made or renewed later runs at least 5 s (the shortest
+    /// lease), less a second for another instance's clock being behind ours.
+    /// </summary>
+    public void NoLapsedLeasesUntil(string swarmId, string? agentId, IReadOnlyList<string> types, DateTimeOffset? firstLive, DateTimeOffset now)
+    {
+        var swarm = _swarms.GetOrAdd(swarmId, _ => new SwarmPools());
+        var until = now + NewLeaseMargin;
+        lock (swarm)
+        {
+            foreach (var passed in swarm.NoLapseBefore.Where(pair => pair.Value <= now).Select(pair => pair.Key).ToList())
             {
-                swarm.Generation++;
-                swarm.Pools.Clear();
+                swarm.NoLapseBefore.Remove(passed);
+            }
+            swarm.NoLapseBefore[LapseKey(agentId, types)] = firstLive is { } live && live < until ? live : until;
+        }
+    }
+
+    /// <summary>
+    /// Takes rows this process just made claimable (their ready rows as committed, with the new ETags) into the swarm's
+    /// pools at their place in the queue, so the claimer an enqueue wakes needs no query. A row that ranks after every row a
+    /// pool holds is left out when ready rows the pool did not read may rank before it. An older copy of the same task
+    /// (an edit moved it) leaves the pools either way.
+    /// </summary>
+    public void Offer(string swarmId, IReadOnlyList<TaskRow> ready)
+    {
+        if (ready.Count == 0 || !_swarms.TryGetValue(swarmId, out var swarm))
+        {
+            return;
+        }
+        lock (swarm)
+        {
+            swarm.Generation++;   // a pool being read now may miss these rows: it is used once, not kept
+            foreach (var (key, pool) in swarm.Pools)
+            {
+                var types = key.Length == 0 ? null : key.Split('\n');
+                foreach (var row in ready)
+                {
+                    pool.Rows.RemoveAll(held => held.TaskId == row.TaskId);
+                    if (types is not null && !types.Contains(row.Type, StringComparer.Ordinal))
+                    {
+                        continue;
+                    }
+                    var rank = LeaseRules.QueueRank(row);
+                    var at = pool.Rows.FindIndex(held => string.CompareOrdinal(LeaseRules.QueueRank(held), rank) > 0);
+                    if (at >= 0)
+                    {
+                        pool.Rows.Insert(at, row);
+                    }
+                    else if (pool.HoldsAll)
+                    {
+                        pool.Rows.Add(row);
+                    }
+                }
+                if (pool.Rows.Count > 2 * PoolSize)
+                {
+                    pool.Rows.RemoveRange(2 * PoolSize, pool.Rows.Count - 2 * PoolSize);
+                    pool.HoldsAll = false;
+                }
             }
         }
     }
@@ -148,12 +238,23 @@ public sealed class ClaimCandidates
 
         public Dictionary<string, Pool> Pools { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>Per claimer and types: no lease such a claim could take over lapses before this time.</summary>
+        public Dictionary<string, DateTimeOffset> NoLapseBefore { get; } = new(StringComparer.Ordinal);
+
         /// <summary>Lets one claimer at a time read a pool again.</summary>
         public SemaphoreSlim FillGate { get; } = new(1, 1);
     }
 
-    /// <param name="Rows">Rows not handed out yet, in queue order.</param>
-    /// <param name="ReadAt">When the query ran.</param>
-    /// <param name="HoldsAll">The query read every ready row.</param>
-    private sealed record Pool(List<TaskRow> Rows, DateTimeOffset ReadAt, bool HoldsAll);
+    /// <summary>One read of the queue's head.</summary>
+    private sealed class Pool(List<TaskRow> rows, DateTimeOffset readAt, bool holdsAll)
+    {
+        /// <summary>Rows not handed out yet, in queue order.</summary>
+        public List<TaskRow> Rows { get; } = rows;
+
+        /// <summary>When the query ran.</summary>
+        public DateTimeOffset ReadAt { get; } = readAt;
+
+        /// <summary>True when the pool holds every ready row (the query read them all, and nothing was trimmed since).</summary>
+        public bool HoldsAll { get; set; } = holdsAll;
+    }
 }

@@ -126,8 +126,8 @@ public sealed class TaskLeases(TaskStore store, ClaimCandidates candidates, Keye
     {
         for (var round = 0; round < MaxClaimRounds; round++)
         {
-            var now = clock.GetUtcNow();
-            var pooled = await FromPoolAsync(request, now, cancellationToken).ConfigureAwait(false);
+            var pooled = await FromPoolAsync(request, cancellationToken).ConfigureAwait(false);
+            var now = clock.GetUtcNow();   // after the pool: every row it gave was due by then
             List<TaskRow> ready;
             if (pooled is not null)
             {
@@ -165,14 +165,20 @@ public sealed class TaskLeases(TaskStore store, ClaimCandidates candidates, Keye
             {
                 return transitions.Select(t => t.After!.ToView()).ToList();
             }
+            if (pooled is not null)
+            {
+                // A pooled row went stale (claimed, edited or deleted elsewhere), and the others taken with it left the
+                // pool: read it again rather than trust what is left.
+                candidates.Forget(request.SwarmId, request.Types);
+            }
         }
         return [];
     }
 
     /// <summary>Ready rows for the claim from this process's pool (<see cref="ClaimCandidates"/>); null when the claim must query.</summary>
-    private Task<List<TaskRow>?> FromPoolAsync(ClaimRequest request, DateTimeOffset now, CancellationToken cancellationToken) =>
-        candidates.TakeAsync(request.SwarmId, request.Types, request.Caller.AgentId, request.Count, now,
-            ct => store.QueryHeadAsync(TaskRows.ClaimPoolFilter(request.SwarmId, request.Types, now), ClaimCandidates.PoolSize, ct, MaxCandidatePages),
+    private Task<List<TaskRow>?> FromPoolAsync(ClaimRequest request, CancellationToken cancellationToken) =>
+        candidates.TakeAsync(request.SwarmId, request.Types, request.Caller.AgentId, request.Count,
+            (readAt, ct) => store.QueryHeadAsync(TaskRows.ClaimPoolFilter(request.SwarmId, request.Types, readAt), ClaimCandidates.PoolSize, ct, MaxCandidatePages),
             cancellationToken);
 
     /// <summary>
@@ -181,10 +187,25 @@ public sealed class TaskLeases(TaskStore store, ClaimCandidates candidates, Keye
     /// </summary>
     private async Task<IReadOnlyList<TaskTransition>> StealsAsync(ClaimRequest request, int wanted, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var steals = new List<TaskTransition>();
-        var filter = TaskRows.StealableFilter(request.SwarmId, request.Caller.AgentId, request.Types, now);
-        await foreach (var lease in store.QueryLeasesAsync(filter, wanted, cancellationToken).ConfigureAwait(false))
+        if (!candidates.MayHaveLapsedLeases(request.SwarmId, request.Caller.AgentId, request.Types, now))
         {
+            return [];
+        }
+        var steals = new List<TaskTransition>();
+        var lapsed = 0;
+        DateTimeOffset? firstLive = null;
+        var filter = TaskRows.EligibleLeasesFilter(request.SwarmId, request.Caller.AgentId, request.Types);
+        await foreach (var lease in store.QueryLeasesAsync(filter, wanted + 1, cancellationToken).ConfigureAwait(false))
+        {
+            if (lease.ExpiresAt > now)
+            {
+                firstLive = lease.ExpiresAt;   // soonest first: every lapsed lease came before it
+                break;
+            }
+            if (++lapsed > wanted)
+            {
+                break;
+            }
             var task = await store.FindAsync(lease.SwarmId, lease.TaskId, cancellationToken).ConfigureAwait(false);
             if (task is null || task.Status != TaskStatus.Claimed || task.LeaseId != lease.LeaseId)
             {
@@ -200,6 +221,10 @@ public sealed class TaskLeases(TaskStore store, ClaimCandidates candidates, Keye
                 var steal = new StealTask(request.Caller.AgentId!, Ids.New("lease"), request.Lease, request.Caller.Actor);
                 steals.Add(LeaseRules.Decide(task, steal, now) with { LeaseETag = lease.ETag });
             }
+        }
+        if (lapsed == 0)
+        {
+            candidates.NoLapsedLeasesUntil(request.SwarmId, request.Caller.AgentId, request.Types, firstLive, now);
         }
         return steals;
     }

@@ -70,10 +70,10 @@ public static class TaskRows
     public static string ExpiredLeasesFilter(string swarmId, DateTimeOffset now) =>
         $"{TableFilter.Partition(swarmId)} and RowKey ge {TableFilter.Literal(LeasePrefix)} and RowKey lt {TableFilter.Literal(LeasePrefix + Ticks(now))}";
 
-    /// <summary>Expired lease rows of tasks <paramref name="agentId"/> may take over, of <paramref name="types"/> (empty: any).</summary>
+    /// <summary>Lease rows of tasks <paramref name="agentId"/> may take over, of <paramref name="types"/> (empty: any), soonest expiry first.</summary>
     /// <remarks>The lease row's assignee is a copy from claim time: the task row's is checked again before a takeover.</remarks>
-    public static string StealableFilter(string swarmId, string? agentId, IReadOnlyList<string> types, DateTimeOffset now) =>
-        ExpiredLeasesFilter(swarmId, now) + Eligible(agentId, types);
+    public static string EligibleLeasesFilter(string swarmId, string? agentId, IReadOnlyList<string> types) =>
+        TableFilter.RowKeyPrefix(swarmId, LeasePrefix) + Eligible(agentId, types);
 
     /// <summary>Task rows in creation order, optionally narrowed.</summary>
     public static string ListFilter(string swarmId, TaskStatus? status, string? type, string? assignedTo, string? owner)

@@ -1,3 +1,5 @@
+using Azure;
+using Azure.Data.Tables;
 using System.Runtime.CompilerServices;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
@@ -189,17 +191,27 @@ public sealed class TaskStore(TableStore table, EventLog events, KeyedSignal sig
         }
         events.Committed(swarmId, actions);
         var woken = (claimableTypes ?? []).Concat(changing.Where(t => t.MakesClaimable).Select(t => t.After!.Type)).Distinct(StringComparer.Ordinal).ToList();
+        if (woken.Count == 0)
+        {
+            return TaskCommit.Committed;
+        }
+        // The pools first: a claimer woken by the pulses below must find the new rows there (pulsed first, a claimer woke
+        // to a pool without them and slept until its next poll: 2 s, seen in 3% of enqueue → idle claimer cycles).
+        candidates.Offer(swarmId, ReadyRowsOf(actions, result.ETags));
         foreach (var type in woken)
         {
             signal.Pulse(ReadySignal(swarmId, type));
         }
-        if (woken.Count > 0)
-        {
-            candidates.Invalidate(swarmId);
-            signal.Pulse(ReadySignal(swarmId));
-        }
+        signal.Pulse(ReadySignal(swarmId));
         return TaskCommit.Committed;
     }
+
+    /// <summary>The ready rows a committed transaction wrote, as a claim would read them (the copy of the task, the new ETag).</summary>
+    private static List<TaskRow> ReadyRowsOf(IReadOnlyList<TableTransactionAction> actions, IReadOnlyList<ETag> etags) =>
+        [.. actions.Select((action, i) => (action, i))
+            .Where(a => a.action.ActionType is TableTransactionActionType.Add or TableTransactionActionType.UpsertReplace
+                        && a.action.Entity.RowKey.StartsWith(TaskRows.ReadyPrefix, StringComparison.Ordinal))
+            .Select(a => TaskRows.From((TableEntity)a.action.Entity) with { ETag = etags[a.i] })];
 
     /// <summary>
     /// What a failed operation says. Task rows are written under the ETag read, and a claim deletes its ready row under the

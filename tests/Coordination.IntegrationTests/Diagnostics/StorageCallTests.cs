@@ -86,6 +86,12 @@ public sealed class StorageCallTests : IAsyncLifetime
         var (second, secondCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
         Assert.Equal(1, secondCalls);   // the transaction only
         Assert.Equal("t1", (string?)second["items"]![0]!["title"]);
+
+        // A task enqueued now joins the pool at its place: the claim that takes it needs no query either.
+        await coordinator.CreateTaskAsync(_swarm, new { type = "pooled", title = "urgent", priority = 9 });
+        var (third, thirdCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
+        Assert.Equal(1, thirdCalls);
+        Assert.Equal("urgent", (string?)third["items"]![0]!["title"]);
     }
 
     [Fact]

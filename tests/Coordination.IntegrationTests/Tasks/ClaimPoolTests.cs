@@ -6,8 +6,8 @@ namespace Coordination.IntegrationTests.Tasks;
 
 /// <summary>
 /// The claim pool (ClaimCandidates): claimers in one process take different rows of one read of the queue's head, and
-/// the pool never reorders the queue: a task made claimable here empties it, and rows it holds that a claim did not use
-/// go back in queue order. The call counts are in <c>StorageCallTests</c>.
+/// the pool never reorders the queue: a task made claimable here joins it at its place, and rows it holds that a claim
+/// did not use go back in queue order. The call counts are in <c>StorageCallTests</c>.
 /// </summary>
 public sealed class ClaimPoolTests : IAsyncLifetime
 {
