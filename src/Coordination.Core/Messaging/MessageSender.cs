@@ -50,7 +50,7 @@ public sealed class MessageSender(TableStore table, EventLog events, SwarmDirect
         {
             await AddCopiesAsync([.. chunk], cancellationToken).ConfigureAwait(false);
         }
-        events.Committed(swarmId);
+        events.Committed(swarmId, head);
         var own = !message.Broadcast || recipients.Contains(caller.AgentId!) ? Delivery.Pending : null;
         return message.ToView(own, recipients.Count);
     }

@@ -122,7 +122,6 @@ public sealed class StateService(TableStore table, EventLog events, TenantDirect
             var next = new StateRow(swarmId, key, (current?.Version ?? 0) + 1, value, deleted, clock.GetUtcNow(), caller.Actor);
             return await CommitAsync(current, next, op, ct).ConfigureAwait(false);
         }, $"state key '{key}'", cancellationToken).ConfigureAwait(false);
-        events.Committed(swarmId);
         signal.Pulse(SignalKey(swarmId, key));
         return entry;
     }
@@ -151,16 +150,18 @@ public sealed class StateService(TableStore table, EventLog events, TenantDirect
         var entity = StateRows.ToEntity(next);
         // Add meets AlreadyExists when another instance created the key first; Replace meets 412 (or 404 while the swarm
         // is being deleted) when the row changed since it was read, or the cached ETag was stale. All are lost races.
-        var result = await table.SubmitTransactionAsync(
+        List<TableTransactionAction> actions =
         [
             current is null ? TableActions.Add(entity) : TableActions.Replace(entity, current.ETag),
             events.Append(next.SwarmId, PendingEvent.Of("state.changed", next.Key, new { key = next.Key, version = next.Version, op }, next.UpdatedBy)),
-        ], cancellationToken).ConfigureAwait(false);
+        ];
+        var result = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             _known.TryRemove((next.SwarmId, next.Key), out _);
             return null;
         }
+        events.Committed(next.SwarmId, actions);
         Remember(next with { ETag = result.ETags[0] });
         return ToEntry(next);
     }
