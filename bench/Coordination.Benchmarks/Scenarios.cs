@@ -65,7 +65,7 @@ public static class Scenarios
     /// <paramref name="perSecond"/>, so the queue never drains inside the window. A larger backlog is not free on
     /// Azurite, which evaluates every query over every row of the table: the floor below keeps the old sizes.
     /// </summary>
-    public static int PreparedTasks(int clients, TimeSpan window, int perSecond = 200) =>
+    public static int PreparedTasks(int clients, TimeSpan window, int perSecond = 400) =>
         Math.Max(clients switch { 1 => 400, <= 8 => 800, _ => 1000 }, (int)(perSecond * window.TotalSeconds));
 
     private static async Task<RowResult> ClaimCompleteAsync(ScenarioContext cx, int clients)

@@ -48,6 +48,23 @@ public sealed class EventLog(TableStore table, EventPump pump, EventNotifier not
         return ids;
     }
 
+    /// <summary>
+    /// Waits, at most <paramref name="limit"/>, until what this process committed for the swarm so far is sequenced: a
+    /// heavy writer's backpressure, so it cannot run ahead of the log. Other writers keep the sequencer busy, which is
+    /// why the wait is bounded.
+    /// </summary>
+    public async Task FlushAsync(string swarmId, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pump.FlushAsync(swarmId, cancellationToken).WaitAsync(limit, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Sequencing goes on in the background; the writes are committed either way.
+        }
+    }
+
     /// <summary>Events after <see cref="EventQuery.After"/> matching the filter, in sequence order.</summary>
     public async Task<IReadOnlyList<SwarmEvent>> ReadAsync(string swarmId, EventQuery query, CancellationToken cancellationToken, bool waitForOwnWrites = true)
     {

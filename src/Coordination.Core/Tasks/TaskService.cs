@@ -26,8 +26,11 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
         return (created.Task, created.IsNew);
     }
 
+    /// <summary>How long a bulk create waits for its events to reach the log before it answers anyway.</summary>
+    public static readonly TimeSpan BulkSequencingWait = TimeSpan.FromSeconds(5);
+
     /// <summary>
-    /// Creates up to 100 tasks. Every item is validated first: one invalid item creates none and is named by its index.
+    /// Creates up to 100 tasks and waits (up to <see cref="BulkSequencingWait"/>) for their events to be sequenced. Every item is validated first: one invalid item creates none and is named by its index.
     /// They are then written in transactions of <see cref="BulkChunk"/>; with an idempotency key a repeat returns the same
     /// tasks and writes whatever an interrupted first call did not. <c>Created</c> is false for such a repeat.
     /// </summary>
@@ -55,6 +58,9 @@ public sealed class TaskService(TaskStore store, EventLog events, TenantDirector
             var chunk = Enumerable.Range(start, Math.Min(BulkChunk, plans.Count - start)).ToList();
             views.AddRange(await WriteChunkAsync(swarmId, caller, chunk.Select(i => (ids[i], plans[i])).ToList(), key is not null, now, cancellationToken).ConfigureAwait(false));
         }
+        // Backpressure: a bulk create answers once its events are in the log (or after BulkSequencingWait). Answering at
+        // once, 32 clients wrote tasks faster than their events could be sequenced and the log was still behind 15 s later.
+        await events.FlushAsync(swarmId, BulkSequencingWait, cancellationToken).ConfigureAwait(false);
         return (new CreatedTasks(views), fresh);
     }
 

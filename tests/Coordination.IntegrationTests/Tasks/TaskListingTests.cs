@@ -96,6 +96,26 @@ public sealed class TaskListingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bulk_create_answers_once_its_events_are_in_the_log()
+    {
+        var swarm = await _app.CreateSwarmAsync();
+        using var client = _app.ClientFor(swarm.CoordinatorToken);
+        var table = _app.Services.GetRequiredService<Coordination.Core.Storage.CoordinationStorage>().Table;
+        // Eight at once keep the sequencer busy, so a create that answered at once would find its last events still queued.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async n =>
+        {
+            using var bulk = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/tasks/bulk",
+                new { tasks = Enumerable.Range(0, 100).Select(i => new { type = "bulk", title = $"b{n}-{i}" }).ToArray() });
+            var created = (await SwarmApi.EnsureAsync(bulk, HttpStatusCode.Created))["tasks"]!.AsArray().Select(t => (string)t!["taskId"]!).ToHashSet();
+            // Straight from the table, not through the API (whose reads wait for this process's sequencing themselves).
+            await foreach (var row in table.QueryAsync(Coordination.Core.Events.EventRows.PendingOutbox(swarm.SwarmId)))
+            {
+                Assert.DoesNotContain(Coordination.Core.Events.EventRows.FromOutbox(row).Content.Subject ?? string.Empty, created);
+            }
+        }));
+    }
+
+    [Fact]
     public async Task Repeating_a_create_with_the_same_idempotency_key_returns_the_same_task()
     {
         var swarm = await _app.CreateSwarmAsync();
