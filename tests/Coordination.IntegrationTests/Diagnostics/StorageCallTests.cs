@@ -95,6 +95,18 @@ public sealed class StorageCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_totals_route_counts_calls_by_kind()
+    {
+        async Task<JsonObject> TotalsAsync() => (JsonObject)JsonNode.Parse(await _app.Client.GetStringAsync("diagnostics/storage-calls"))!;
+        var before = await TotalsAsync();
+        Assert.Equal(["query", "pointRead", "transaction", "write", "queue"], before.Select(pair => pair.Key));
+        await CallAsync(HttpMethod.Put, "state/totalled", new { value = 1 });   // a point read of the key, then one transaction
+        var after = await TotalsAsync();
+        Assert.True((long)after["transaction"]! > (long)before["transaction"]!);
+        Assert.True((long)after["pointRead"]! > (long)before["pointRead"]!);
+    }
+
+    [Fact]
     public async Task A_broadcast_is_one_call_and_a_heartbeat_two()
     {
         var (_, broadcast) = await CallAsync(HttpMethod.Post, "events", new { type = "counted" });
