@@ -30,19 +30,20 @@ public sealed class SequencerHandOffTests : IAsyncLifetime
         using var client = _app.ClientFor(swarm.CoordinatorToken);
         await _app.ReadAllEventsAsync(swarm);   // the creation's events are sequenced
         var counter = _app.Services.GetRequiredService<StorageCallCounter>();
+        var pump = _app.Services.GetRequiredService<EventPump>();
         var before = counter.CallsByKind();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 20; i++)
         {
             using var response = await client.PostAsJsonAsync($"api/swarms/{swarm.SwarmId}/events", new { type = "handed.over", data = new { i } });
             await SwarmApi.EnsureAsync(response, HttpStatusCode.Accepted);
+            await pump.FlushAsync(swarm.SwarmId, CancellationToken.None);   // one batch per write
         }
-        await _app.Services.GetRequiredService<EventPump>().FlushAsync(swarm.SwarmId, CancellationToken.None);
         var after = counter.CallsByKind();
 
-        Assert.Equal(0, after[StorageCallKind.Query] - before[StorageCallKind.Query]);
-        // Five appends and one to five batches, each a single transaction.
-        Assert.InRange(after[StorageCallKind.Transaction] - before[StorageCallKind.Transaction], 6, 10);
-        Assert.Equal(5, (await _app.ReadAllEventsAsync(swarm, "handed.over")).Count);
+        // Twenty batches that scanned the outbox would be twenty queries; the app's own cache refreshes may make one or two.
+        Assert.InRange(after[StorageCallKind.Query] - before[StorageCallKind.Query], 0, 3);
+        Assert.InRange(after[StorageCallKind.Transaction] - before[StorageCallKind.Transaction], 40, 44);   // each write and its batch
+        Assert.Equal(20, (await _app.ReadAllEventsAsync(swarm, "handed.over")).Count);
     }
 
     [Fact]
