@@ -77,7 +77,7 @@ public sealed class ClaimCandidates(TimeProvider clock)
                 {
                     swarm.Pools.Remove(stale);
                 }
-                swarm.Pools[key] = new Pool([.. rows], readAt, all);
+                swarm.Pools[key] = new Pool(rows, readAt, all);
             }
             TryTake(swarm, key, agentId, count, readAt, out taken);
             return taken;
@@ -101,10 +101,10 @@ public sealed class ClaimCandidates(TimeProvider clock)
             {
                 return false;   // missing, old, or used up while more rows are ready: read it again
             }
-            taken = Pick(pool.Rows, pool.HoldsAll, agentId, count, now);
-            if (taken is not null)
+            taken = Pick(pool.Rows.Values, pool.HoldsAll, agentId, count, now);
+            foreach (var row in taken ?? [])
             {
-                pool.Rows.RemoveAll(taken.Contains);
+                pool.Rows.Remove(LeaseRules.QueueRank(row));
             }
             return true;
         }
@@ -144,8 +144,10 @@ public sealed class ClaimCandidates(TimeProvider clock)
         {
             if (swarm.Pools.TryGetValue(typesKey, out var pool))
             {
-                pool.Rows.AddRange(rows.Where(row => !pool.Rows.Exists(held => held.TaskId == row.TaskId)));
-                pool.Rows.Sort((x, y) => string.CompareOrdinal(LeaseRules.QueueRank(x), LeaseRules.QueueRank(y)));
+                foreach (var row in rows.Where(row => pool.IndexOf(row.TaskId) < 0))
+                {
+                    pool.Rows.Add(LeaseRules.QueueRank(row), row);
+                }
             }
         }
     }
@@ -207,25 +209,23 @@ public sealed class ClaimCandidates(TimeProvider clock)
                 var types = key.Length == 0 ? null : key.Split('\n');
                 foreach (var row in ready)
                 {
-                    pool.Rows.RemoveAll(held => held.TaskId == row.TaskId);
+                    if (pool.IndexOf(row.TaskId) is var held and >= 0)
+                    {
+                        pool.Rows.RemoveAt(held);
+                    }
                     if (types is not null && !types.Contains(row.Type, StringComparer.Ordinal))
                     {
                         continue;
                     }
                     var rank = LeaseRules.QueueRank(row);
-                    var at = pool.Rows.FindIndex(held => string.CompareOrdinal(LeaseRules.QueueRank(held), rank) > 0);
-                    if (at >= 0)
+                    if (pool.HoldsAll || (pool.Rows.Count > 0 && string.CompareOrdinal(rank, pool.Rows.Keys[^1]) < 0))
                     {
-                        pool.Rows.Insert(at, row);
-                    }
-                    else if (pool.HoldsAll)
-                    {
-                        pool.Rows.Add(row);
+                        pool.Rows.Add(rank, row);
                     }
                 }
-                if (pool.Rows.Count > 2 * PoolSize)
+                while (pool.Rows.Count > 2 * PoolSize)
                 {
-                    pool.Rows.RemoveRange(2 * PoolSize, pool.Rows.Count - 2 * PoolSize);
+                    pool.Rows.RemoveAt(pool.Rows.Count - 1);
                     pool.HoldsAll = false;
                 }
             }
@@ -246,15 +246,28 @@ public sealed class ClaimCandidates(TimeProvider clock)
     }
 
     /// <summary>One read of the queue's head.</summary>
-    private sealed class Pool(List<TaskRow> rows, DateTimeOffset readAt, bool holdsAll)
+    private sealed class Pool(IEnumerable<TaskRow> rows, DateTimeOffset readAt, bool holdsAll)
     {
-        /// <summary>Rows not handed out yet, in queue order.</summary>
-        public List<TaskRow> Rows { get; } = rows;
+        /// <summary>Rows not handed out yet, by their rank in the queue (each rank computed once, when the row comes in).</summary>
+        public SortedList<string, TaskRow> Rows { get; } = new(rows.ToDictionary(LeaseRules.QueueRank), StringComparer.Ordinal);
 
         /// <summary>When the query ran.</summary>
         public DateTimeOffset ReadAt { get; } = readAt;
 
         /// <summary>True when the pool holds every ready row (the query read them all, and nothing was trimmed since).</summary>
         public bool HoldsAll { get; set; } = holdsAll;
+
+        /// <summary>Where the pool holds a copy of the task, or -1.</summary>
+        public int IndexOf(string taskId)
+        {
+            for (var i = 0; i < Rows.Count; i++)
+            {
+                if (Rows.Values[i].TaskId == taskId)
+                {
+                    return i;
+                }
+            }
+            return -1;
+        }
     }
 }

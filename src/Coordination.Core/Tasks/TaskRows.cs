@@ -60,11 +60,10 @@ public static class TaskRows
 
     /// <summary>Ready rows claimable at <paramref name="now"/> by <paramref name="agentId"/>, of <paramref name="types"/> (empty: any).</summary>
     public static string ClaimableFilter(string swarmId, string? agentId, IReadOnlyList<string> types, DateTimeOffset now) =>
-        $"{TableFilter.RowKeyPrefix(swarmId, ReadyPrefix)} and ReadyAt le {TableFilter.Literal(now)}{Eligible(agentId, types)}";
+        DueReady(swarmId, now) + Eligible(agentId, types);
 
     /// <summary>Ready rows of <paramref name="types"/> (empty: any) due by <paramref name="now"/>, whoever they are assigned to: a claim pool.</summary>
-    public static string ClaimPoolFilter(string swarmId, IReadOnlyList<string> types, DateTimeOffset now) =>
-        $"{TableFilter.RowKeyPrefix(swarmId, ReadyPrefix)} and ReadyAt le {TableFilter.Literal(now)}{OfTypes(types)}";
+    public static string ClaimPoolFilter(string swarmId, IReadOnlyList<string> types, DateTimeOffset now) => DueReady(swarmId, now) + OfTypes(types);
 
     /// <summary>Lease rows that expired before <paramref name="now"/>, soonest first.</summary>
     public static string ExpiredLeasesFilter(string swarmId, DateTimeOffset now) =>
@@ -257,6 +256,8 @@ public static class TaskRows
             throw StoredRow.Unknown(entity, name, json);
         }
     }
+
+    private static string DueReady(string swarmId, DateTimeOffset now) => $"{TableFilter.RowKeyPrefix(swarmId, ReadyPrefix)} and ReadyAt le {TableFilter.Literal(now)}";
 
     private static string Eligible(string? agentId, IReadOnlyList<string> types) =>
         $" and (AssignedTo eq '' or AssignedTo eq {TableFilter.Literal(agentId ?? Nobody)}){OfTypes(types)}";
