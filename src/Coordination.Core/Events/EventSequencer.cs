@@ -29,21 +29,28 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
 
     private const int MaxLostRaces = 50;
 
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SwarmSequencing> _swarms = new(StringComparer.Ordinal);
 
-    // The meta row as this process last wrote it, which saves one of a batch's three storage calls. Its ETag still decides
-    // every race: a batch that loses (another instance sequenced, the swarm is gone) drops it and reads the row again.
-    private readonly ConcurrentDictionary<string, SequenceMetaRow> _lastWritten = new(StringComparer.Ordinal);
-
-    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
-
-    /// <summary>Outbox rows this process committed and handed over, and whether the outbox must be scanned.</summary>
-    private sealed class Pending
+    /// <summary>What this process keeps per swarm for sequencing it.</summary>
+    private sealed class SwarmSequencing
     {
+        /// <summary>One runner per swarm per process: racing ourselves would only burn lost transactions.</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        /// <summary>
+        /// The meta row as this process last wrote it (read and written by the runner holding <see cref="Gate"/>), which
+        /// saves a read per batch. Its ETag still decides every race: a batch that loses drops it and reads the row again.
+        /// </summary>
+        public SequenceMetaRow? LastWritten { get; set; }
+
+        /// <summary>Outbox rows this process committed and handed over (under a lock of this object).</summary>
         public List<OutboxRow> HandedOver { get; } = [];
 
+        /// <summary>True when the outbox must be scanned (under a lock of this object).</summary>
         public bool ScanDue { get; set; }
     }
+
+    private SwarmSequencing StateOf(string swarmId) => _swarms.GetOrAdd(swarmId, _ => new SwarmSequencing());
 
     /// <summary>
     /// Takes outbox rows whose transaction committed, for the next run to sequence without reading them back. They are
@@ -51,20 +58,20 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
     /// </summary>
     internal void HandOver(string swarmId, IEnumerable<OutboxRow> committed)
     {
-        var pending = _pending.GetOrAdd(swarmId, _ => new Pending());
-        lock (pending)
+        var state = StateOf(swarmId);
+        lock (state)
         {
-            pending.HandedOver.AddRange(committed.Select(row => row with { ETag = ETag.All }));
+            state.HandedOver.AddRange(committed.Select(row => row with { ETag = ETag.All }));
         }
     }
 
     /// <summary>Notes that the swarm's outbox has rows this process was not handed: the next run scans.</summary>
     internal void ScanDue(string swarmId)
     {
-        var pending = _pending.GetOrAdd(swarmId, _ => new Pending());
-        lock (pending)
+        var state = StateOf(swarmId);
+        lock (state)
         {
-            pending.ScanDue = true;
+            state.ScanDue = true;
         }
     }
 
@@ -78,16 +85,15 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
     /// <summary>Sequences what was handed over, scanning the outbox only when a scan is due; returns how many events it appended.</summary>
     internal async Task<int> SequencePendingAsync(string swarmId, CancellationToken cancellationToken)
     {
-        // One runner per swarm per process: racing ourselves would only burn lost transactions.
-        var gate = _gates.GetOrAdd(swarmId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var state = StateOf(swarmId);
+        await state.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var appended = 0;
             var lostRaces = 0;
             while (true)
             {
-                var batch = await TrySequenceBatchAsync(swarmId, cancellationToken).ConfigureAwait(false);
+                var batch = await TrySequenceBatchAsync(swarmId, state, cancellationToken).ConfigureAwait(false);
                 if (batch is null)
                 {
                     if (++lostRaces > MaxLostRaces)
@@ -112,7 +118,7 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
         }
         finally
         {
-            gate.Release();
+            state.Gate.Release();
         }
     }
 
@@ -126,16 +132,16 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
     private readonly record struct BatchResult(int Count, long LastSequence, bool MoreWaiting);
 
     /// <summary>One batch; null when another runner won the race (re-read and try again).</summary>
-    private async Task<BatchResult?> TrySequenceBatchAsync(string swarmId, CancellationToken cancellationToken)
+    private async Task<BatchResult?> TrySequenceBatchAsync(string swarmId, SwarmSequencing state, CancellationToken cancellationToken)
     {
-        var state = _pending.GetOrAdd(swarmId, _ => new Pending());
         bool scan;
         lock (state)
         {
             scan = state.ScanDue || state.HandedOver.Count == 0;
             state.ScanDue = false;
         }
-        if (!_lastWritten.TryGetValue(swarmId, out var meta))
+        var meta = state.LastWritten;
+        if (meta is null)
         {
             var metaEntity = await table.GetEntityAsync(swarmId, EventRows.SequenceMetaKey, cancellationToken: cancellationToken).ConfigureAwait(false);
             meta = metaEntity is null ? null : EventRows.FromSequenceMeta(metaEntity);
@@ -168,7 +174,7 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
             if (!result.Succeeded)
             {
                 // Whatever was handed over may have been sequenced by the winner: the retry scans, and finds what was not.
-                _lastWritten.TryRemove(swarmId, out _);
+                state.LastWritten = null;
                 state.HandedOver.Clear();
                 state.ScanDue = true;
                 return null;
@@ -178,12 +184,12 @@ public sealed class EventSequencer(TableStore table, EventNotifier notifier, Rea
             state.ScanDue |= scan && more;
             more = state.ScanDue || state.HandedOver.Count > 0;
         }
-        _lastWritten[swarmId] = new SequenceMetaRow(swarmId, lastSequence, prevHash) { ETag = result.ETags[^1] };
+        state.LastWritten = new SequenceMetaRow(swarmId, lastSequence, prevHash) { ETag = result.ETags[^1] };
         return new BatchResult(pending.Count, lastSequence, more);
     }
 
     /// <summary>The first handed-over rows, up to a batch's count and data size (left in place until their batch commits).</summary>
-    private static (List<OutboxRow> Rows, bool More) TakeHandedOver(Pending state)
+    private static (List<OutboxRow> Rows, bool More) TakeHandedOver(SwarmSequencing state)
     {
         lock (state)
         {
