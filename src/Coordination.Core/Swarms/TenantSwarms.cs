@@ -5,10 +5,6 @@ using Coordination.Storage.Tables;
 
 namespace Coordination.Core.Swarms;
 
-/// <summary>Mint a coordinator token for a swarm (tenant key).</summary>
-/// <param name="AgentId">The agent to make (or keep) a coordinator: a member is promoted or refreshed, another id joins.</param>
-public sealed record CoordinatorTokenRequest(string AgentId);
-
 /// <summary>
 /// What a tenant key does with the tenant's own swarms besides creating them: list them (with their codes), and mint a
 /// coordinator token, which recovers a swarm whose coordinator token is lost. Access control has already checked that

@@ -15,16 +15,13 @@ public static partial class JsonDefaults
     /// <summary>Applies the API's settings to <paramref name="options"/>.</summary>
     public static JsonSerializerOptions Apply(JsonSerializerOptions options)
     {
-        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
-        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        WireJson.ApplyWireFormat(options);
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.RespectNullableAnnotations = true;
         options.RespectRequiredConstructorParameters = true;
         options.AllowTrailingCommas = false;
         // Numbers are JSON numbers: the web defaults would also read "3" for 3, for some fields and not others.
         options.NumberHandling = JsonNumberHandling.Strict;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
-        options.Converters.Add(new UtcTimeConverter());
         return options;
     }
 

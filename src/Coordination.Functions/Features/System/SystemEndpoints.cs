@@ -1,3 +1,4 @@
+using Coordination.Core.Common;
 using Coordination.Core.Identity;
 using Coordination.Core.Storage;
 using Coordination.Functions.Http;

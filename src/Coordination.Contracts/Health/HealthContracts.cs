@@ -1,4 +1,4 @@
-namespace Coordination.Functions.Features.System;
+namespace Coordination.Core.Common;
 
 /// <summary>Storage reachability of one resource.</summary>
 /// <param name="Name">Table or queue name.</param>

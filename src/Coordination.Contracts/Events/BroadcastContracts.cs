@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Coordination.Core.Events;
 
-namespace Coordination.Functions.Features.Events;
+namespace Coordination.Core.Events;
 
 /// <summary>A custom event to broadcast to the swarm's log.</summary>
 /// <param name="Type">Event type: 1–128 of letters, digits and <c>_ . : -</c>; system namespaces (<c>swarm.</c>, <c>agent.</c>, …) are reserved.</param>

@@ -76,3 +76,7 @@ public sealed record Admission(AgentCredentials Credentials, bool Created);
 /// <param name="Token">The token (<c>cs_…</c>); accepted only in the query string of stream routes, never as a bearer token.</param>
 /// <param name="ExpiresAt">When it stops opening streams (a stream already open runs to its own end).</param>
 public sealed record StreamToken(string Token, DateTimeOffset ExpiresAt);
+
+/// <summary>Mint a coordinator token for a swarm (tenant key).</summary>
+/// <param name="AgentId">The agent to make (or keep) a coordinator: a member is promoted or refreshed, another id joins.</param>
+public sealed record CoordinatorTokenRequest(string AgentId);
