@@ -1,0 +1,2 @@
+Console.Error.WriteLine("coordctl: not built yet");
+return 2;
