@@ -189,12 +189,13 @@ public sealed class TasksClient
                     await handler(lease, working.Token).ConfigureAwait(false);
                     if (!lease.IsSettled)
                     {
-                        await lease.CompleteAsync(null, ct).ConfigureAwait(false);
+                        // The work is done: a stop requested meanwhile must not throw its result away.
+                        await lease.CompleteAsync(null, CancellationToken.None).ConfigureAwait(false);
                     }
                 }
                 catch (Exception ex) when (!lease.IsSettled && !lease.Lost.IsCancellationRequested && ex is not OperationCanceledException)
                 {
-                    await lease.FailAsync(ex.Message, retryable: true, ct).ConfigureAwait(false);
+                    await lease.FailAsync(ex.Message, retryable: true, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested || lease.Lost.IsCancellationRequested)
                 {

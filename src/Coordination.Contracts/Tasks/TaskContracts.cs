@@ -92,9 +92,9 @@ public sealed record ReleaseTaskRequest(string? LeaseId = null, long? FencingTok
 public sealed record UpdateTaskRequest(string? Title = null, string? Description = null, JsonElement? Priority = null, TaskStatus? Status = null);
 
 /// <summary>Assign a task to an agent (or unassign with null).</summary>
-/// <param name="AssignedTo">The agent (a current member, worker or coordinator), or null.</param>
+/// <param name="AssignedTo">The agent (a current member, worker or coordinator), or null; required, so a client writes the null too.</param>
 /// <param name="Force">Take it from its current lease holder too.</param>
-public sealed record ReassignTaskRequest(string? AssignedTo, bool Force = false);
+public sealed record ReassignTaskRequest([property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? AssignedTo, bool Force = false);
 
 /// <summary>Return stuck claimed tasks to the queue.</summary>
 /// <param name="StuckThresholdMinutes">Claimed for at least this long (1–10080).</param>
