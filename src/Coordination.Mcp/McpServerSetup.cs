@@ -34,8 +34,9 @@ public static class McpServerSetup
     /// <param name="builder">The MCP server builder.</param>
     public static IMcpServerBuilder AddCoordinationTools(this IMcpServerBuilder builder)
     {
-        // The wire format's options, so arguments bind as the API reads them (enums, times, JSON values).
-        builder.WithTools(ToolTypes, WireJson.Options).WithResources<CoordinationResources>();
+        // The wire format's options, so arguments bind as the API reads them (enums, times, JSON values). The cast picks the
+        // overload over types: a list would otherwise bind to WithTools<T>(T target), which finds no tools on a list.
+        builder.WithTools((IEnumerable<Type>)ToolTypes, WireJson.Options).WithResources<CoordinationResources>();
         return builder.WithRequestFilters(filters => filters.AddCallToolFilter(next => async (request, cancellationToken) =>
         {
             try
