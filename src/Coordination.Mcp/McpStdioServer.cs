@@ -1,4 +1,7 @@
 using Coordination.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Server;
 
 namespace Coordination.Mcp;
 
@@ -8,5 +11,21 @@ public static class McpStdioServer
     /// <summary>Runs the MCP server on stdin/stdout until the client closes it or <paramref name="ct"/> is cancelled.</summary>
     /// <param name="options">The API, credential and swarm the tools act with.</param>
     /// <param name="ct">Stops the server.</param>
-    public static Task RunAsync(CoordinationClientOptions options, CancellationToken ct) => throw new NotImplementedException();
+    public static Task RunAsync(CoordinationClientOptions options, CancellationToken ct) => RunAsync(options, agentId: null, ct);
+
+    /// <summary>Runs the server as <paramref name="agentId"/> (when known, <c>swarm_leave</c> and <c>start_session</c> need not ask for it).</summary>
+    /// <param name="options">The API, credential and swarm the tools act with.</param>
+    /// <param name="agentId">The agent the credential belongs to, if known.</param>
+    /// <param name="ct">Stops the server.</param>
+    public static async Task RunAsync(CoordinationClientOptions options, string? agentId, CancellationToken ct)
+    {
+        using var session = new StdioSession(options, agentId);
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.ClearProviders().AddProvider(new StandardErrorLoggerProvider()));
+        services.AddSingleton<CoordinationSession>(session);
+        services.AddMcpServer(McpServerSetup.Configure).WithStdioServerTransport().AddCoordinationTools();
+        await using var provider = services.BuildServiceProvider();
+        var server = provider.GetRequiredService<McpServer>();
+        await server.RunAsync(ct);
+    }
 }

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Coordination.Functions.Features.Mcp;
+using Coordination.Functions.Features.System;
 using Coordination.Functions.Hosting;
 using Coordination.Functions.Platform;
 using Coordination.IntegrationTests.Infrastructure;
@@ -142,10 +144,14 @@ public sealed class HostingTests
         var document = JsonNode.Parse(await app.Client.GetStringAsync("api/openapi.json"))!;
         Assert.Equal("3.1.0", (string?)document["openapi"]);
         var operations = OperationsOf(document);
-        var expected = FunctionManifest.ApiOperations(app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints)
+        var endpoints = app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints;
+        var expected = OpenApiDocumentBuilder.DescribedOperations(endpoints)
             .SelectMany(o => o.Methods.Select(m => $"{m} /{o.Route} {o.FunctionName}")).Order().ToArray();
         Assert.Equal(expected, operations);
         Assert.Contains("GET /api/health GetHealth", operations);
+        // The MCP endpoint is a function like every route, deliberately not described (a JSON-RPC protocol, see McpEndpoints).
+        var left = FunctionManifest.ApiOperations(endpoints).Select(o => o.FunctionName).Except(OpenApiDocumentBuilder.DescribedOperations(endpoints).Select(o => o.FunctionName));
+        Assert.Equal(["Mcp"], left);
     }
 
     [Fact]
@@ -177,7 +183,8 @@ public sealed class HostingTests
             }
             await using var running = await RunningApp.StartAsync();
             var served = OperationsOf(JsonNode.Parse(await running.Client.GetStringAsync("api/openapi.json"))!);
-            Assert.Equal(served, httpRoutes.Order().ToArray());
+            // Every described operation has its function, and so does the one deliberately left out of the document (MCP).
+            Assert.Equal(served.Append($"POST {McpEndpoints.Route} {McpEndpoints.FunctionName}").Order(), httpRoutes.Order().ToArray());
             Assert.Contains("ProvisionStorage", functions);
         }
         finally

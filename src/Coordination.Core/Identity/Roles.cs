@@ -17,6 +17,12 @@ public enum Access
 
     /// <summary>A coordinator of the swarm in the route.</summary>
     Coordinator,
+
+    /// <summary>
+    /// Any valid credential, a tenant key or any member's agent token, on a route without a swarm: the MCP endpoint, whose
+    /// tools then call the routes that check their own access.
+    /// </summary>
+    AnyCredential,
 }
 
 /// <summary>Who is calling, established from credentials only (never from a body field).</summary>

@@ -13,6 +13,7 @@ using Coordination.Core.Storage;
 using Coordination.Core.Swarms;
 using Coordination.Functions.Features.Events;
 using Coordination.Functions.Features.Locks;
+using Coordination.Functions.Features.Mcp;
 using Coordination.Functions.Features.State;
 using Coordination.Functions.Features.Tasks;
 using Coordination.Functions.Features.Messaging;
@@ -75,6 +76,7 @@ public static class CoordinationApp
         services.AddEndpointsApiExplorer();
         services.AddSingleton<OpenApiDocumentBuilder>();
         AddFeatures(services, builder.Configuration, settings);
+        services.AddMcpEndpoint();
         services.AddTriggers(hostEnvironment)
             .AddTimer<ProvisionStorageTrigger>(ProvisionStorageTrigger.Name, ProvisionStorageTrigger.Schedule)
             .AddTimer<SweepPresenceTrigger>(SweepPresenceTrigger.Name, SweepPresenceTrigger.Schedule)
@@ -98,6 +100,7 @@ public static class CoordinationApp
         app.MapSubscriptionEndpoints();
         app.MapRealtimeEndpoints();
         app.MapMessageEndpoints();
+        app.MapMcpEndpoints();
         app.MapTriggerInvocations();
     }
 

@@ -102,7 +102,8 @@ public static class AccessControl
         }
         var credential = BearerOf(context.Request);
         var metadata = context.GetEndpoint()!.Metadata;
-        if (access == Access.Tenant || (credential is not null && credential.StartsWith(TenantDirectory.KeyPrefix, StringComparison.Ordinal) && metadata.GetMetadata<OwningTenantKeyAccepted>() is not null))
+        var isTenantKey = credential is not null && credential.StartsWith(TenantDirectory.KeyPrefix, StringComparison.Ordinal);
+        if (access == Access.Tenant || (isTenantKey && (access == Access.AnyCredential || metadata.GetMetadata<OwningTenantKeyAccepted>() is not null)))
         {
             return await TenantAsync(context, credential);
         }

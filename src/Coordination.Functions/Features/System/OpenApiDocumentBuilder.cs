@@ -29,7 +29,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
             .ToDictionary(d => (d.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().First().EndpointName, d.HttpMethod?.ToUpperInvariant()));
         var schemas = new OpenApiSchemas();
         var paths = new JsonObject();
-        foreach (var operation in FunctionManifest.ApiOperations(endpoints.Endpoints).OrderBy(o => o.Route, StringComparer.Ordinal))
+        foreach (var operation in DescribedOperations(endpoints.Endpoints).OrderBy(o => o.Route, StringComparer.Ordinal))
         {
             var path = "/" + operation.Route.Replace("{**", "{", StringComparison.Ordinal);
             var item = paths[path] as JsonObject ?? new JsonObject();
@@ -63,6 +63,13 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = global::System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
+
+    /// <summary>
+    /// The operations the document describes: every API operation but those excluded from description (the MCP endpoint,
+    /// a JSON-RPC protocol whose contract is the MCP specification and its own tools/list, not a REST operation).
+    /// </summary>
+    public static IEnumerable<ApiOperation> DescribedOperations(IEnumerable<Endpoint> endpoints) =>
+        FunctionManifest.ApiOperations(endpoints).Where(o => o.Endpoint.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>() is not { ExcludeFromDescription: true });
 
     private static JsonObject Operation(ApiOperation operation, ApiDescription? description, OpenApiSchemas schemas)
     {
@@ -172,6 +179,7 @@ public sealed class OpenApiDocumentBuilder(EndpointDataSource endpoints, IApiDes
         {
             Access.Anonymous => new JsonArray(),
             Access.Tenant => new JsonArray(Scheme("tenantKey")),
+            Access.AnyCredential => new JsonArray(Scheme("agentToken"), Scheme("tenantKey")),
             _ => new JsonArray(Scheme("agentToken")),
         };
         if (metadata.GetMetadata<OwningTenantKeyAccepted>() is not null)
