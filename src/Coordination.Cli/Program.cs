@@ -1,2 +1,1 @@
-Console.Error.WriteLine("coordctl: not built yet");
-return 2;
+return await Coordination.Cli.CliApp.RunAsync(args);
