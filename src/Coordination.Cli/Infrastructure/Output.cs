@@ -47,13 +47,17 @@ internal sealed class Output(bool json)
         }
     }
 
-    /// <summary>A one-item view: field names and values.</summary>
+    /// <summary>A one-item view: field names and values; fields without a value are left out (--json shows everything).</summary>
     public void Record(params (string Field, object? Value)[] fields)
     {
         var grid = new Grid().AddColumn(new GridColumn().NoWrap()).AddColumn();
         foreach (var (field, value) in fields)
         {
-            grid.AddRow(new Text(field, new Style(decoration: Decoration.Bold)), new Text(Format(value)));
+            var text = Format(value);
+            if (text.Length > 0)
+            {
+                grid.AddRow(new Text(field, new Style(decoration: Decoration.Bold)), new Text(text));
+            }
         }
         Console.Write(grid);
     }
