@@ -21,6 +21,10 @@ internal static class EventCommands
         var timeout = new Option<double?>("--timeout") { Description = "Stop after this many seconds (exit 1 if --count events had not arrived)." };
         return Verb.Create("tail", "Follows the log live (SSE, resuming after drops), one event per line; Ctrl-C ends it with exit 0.", async (cli, ct) =>
         {
+            if (cli.Get(count) is < 1 || cli.Get(timeout) is <= 0)
+            {
+                throw CliFailure.Usage("--count and --timeout must be positive");
+            }
             using var client = cli.SwarmClient();
             var wanted = JsonInput.List(cli.Get(types))?.ToHashSet(StringComparer.Ordinal);
             using var deadline = cli.Get(timeout) is { } seconds ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds)) : new CancellationTokenSource();

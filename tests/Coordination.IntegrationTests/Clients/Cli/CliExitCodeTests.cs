@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Coordination.IntegrationTests.Infrastructure;
 using Coordination.IntegrationTests.Swarms;
@@ -100,7 +98,7 @@ public sealed class CliExitCodeTests(SwarmAppFixture fixture) : IClassFixture<Sw
     public async Task An_unreachable_service_exits_6()
     {
         using var cli = new Coordctl();
-        var closed = ClosedPort();
+        var closed = Coordctl.ClosedPort();
 
         var result = await cli.RunAsync(["--json", "--url", $"http://127.0.0.1:{closed}/", "--token", "ct_x", "--swarm", "swarm_x", "work", "stats"]);
 
@@ -121,14 +119,4 @@ public sealed class CliExitCodeTests(SwarmAppFixture fixture) : IClassFixture<Sw
         ["COORD_TOKEN"] = token,
         ["COORD_SWARM"] = swarm.SwarmId,
     };
-
-    /// <summary>A loopback port nothing listens on (bound once by us, then closed).</summary>
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -45,7 +45,7 @@ public sealed class CliProfileTests(SwarmAppFixture fixture) : IClassFixture<Swa
         var badTokenInEnvironment = await cli.RunAsync(["work", "stats"], new Dictionary<string, string> { ["COORD_TOKEN"] = "ct_bogus" });
         var otherSwarmFlag = await cli.RunAsync(["--swarm", "swarm_elsewhere", "work", "stats"]);
         var flagOverEnvironment = await cli.RunAsync(["--swarm", swarm.SwarmId, "work", "stats"], new Dictionary<string, string> { ["COORD_SWARM"] = "swarm_elsewhere" });
-        var unreachableUrlFlag = await cli.RunAsync(["--url", "http://127.0.0.1:9/", "work", "stats"]);
+        var unreachableUrlFlag = await cli.RunAsync(["--url", $"http://127.0.0.1:{Coordctl.ClosedPort()}/", "work", "stats"]);
 
         Assert.True(badTokenInEnvironment.ExitCode == 5, badTokenInEnvironment.ToString());
         Assert.True(otherSwarmFlag.ExitCode == 3, otherSwarmFlag.ToString());

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
 using Coordination.IntegrationTests.Infrastructure;
@@ -54,6 +56,16 @@ public sealed class Coordctl : IDisposable
     /// <summary>A file's or directory's permission bits (the profile tests are about POSIX modes).</summary>
     public static UnixFileMode ModeOf(string path) =>
         OperatingSystem.IsWindows() ? throw new PlatformNotSupportedException("file modes are POSIX") : File.GetUnixFileMode(path);
+
+    /// <summary>A loopback port nothing listens on (bound once by us, then closed).</summary>
+    public static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     /// <summary>Runs coordctl to its end (at most <paramref name="timeout"/>, default 60 s).</summary>
     public async Task<CliResult> RunAsync(IEnumerable<string> args, IDictionary<string, string>? env = null, string? stdin = null, TimeSpan? timeout = null)
