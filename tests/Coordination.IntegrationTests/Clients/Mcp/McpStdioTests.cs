@@ -60,6 +60,8 @@ public sealed class McpStdioTests
                 ["COORD_URL"] = app.BaseAddress.ToString(),
                 ["COORD_TOKEN"] = token,
                 ["COORD_SWARM"] = null,
+                // No profile: this machine's own must not fill in a swarm or token.
+                ["COORD_PROFILE"] = Path.Combine(Path.GetTempPath(), $"coordctl-mcp-{Guid.NewGuid():N}", "profile.json"),
                 ["DOTNET_NOLOGO"] = "1",
             },
             ShutdownTimeout = TimeSpan.FromSeconds(5),
