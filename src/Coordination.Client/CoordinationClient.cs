@@ -19,12 +19,18 @@ namespace Coordination.Client;
 /// </summary>
 public sealed class CoordinationClient : IDisposable
 {
+    /// <summary>
+    /// How long a new connection may take: the call has no overall timeout (long polls and streams last as long as their
+    /// wait), so without this a host that drops packets would hang a call until the operating system gives up.
+    /// </summary>
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
     private readonly bool _ownsHttp;
 
     /// <summary>A client with its own connections and the retry policy, for use without dependency injection.</summary>
     /// <param name="options">Where the API is, and the credential.</param>
     public CoordinationClient(CoordinationClientOptions options)
-        : this(new HttpClient(RetryHandler.Create(options, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }))
+        : this(new HttpClient(RetryHandler.Create(options, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = ConnectTimeout }))
         {
             BaseAddress = RequireBase(options),
             Timeout = Timeout.InfiniteTimeSpan,
