@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Coordination.Client;
@@ -14,6 +15,12 @@ namespace Coordination.Mcp;
 /// </summary>
 public static class ToolResults
 {
+    /// <summary>
+    /// The wire format with only the escaping JSON requires: the text is read by a model, not put in a web page, and
+    /// the default encoder would show it <c>\u0027</c> for every apostrophe and <c>\u002B</c> for every plus.
+    /// </summary>
+    private static readonly JsonSerializerOptions TextOptions = new(WireJson.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>A successful result: <paramref name="value"/> as compact JSON.</summary>
     /// <param name="value">Any contract record, list or anonymous object.</param>
     public static CallToolResult Json(object? value) => new()
@@ -24,7 +31,7 @@ public static class ToolResults
     /// <summary><paramref name="value"/> as compact JSON text in the wire format.</summary>
     /// <param name="value">The value.</param>
     public static string ToJson(object? value) =>
-        value is null ? "null" : JsonSerializer.Serialize(value, value.GetType(), WireJson.Options);
+        value is null ? "null" : JsonSerializer.Serialize(value, value.GetType(), TextOptions);
 
     /// <summary>A failed result carrying a problem.</summary>
     /// <param name="code">The stable problem code, e.g. <c>forbidden_role</c>.</param>
@@ -53,7 +60,7 @@ public static class ToolResults
         {
             problem[name] ??= JsonSerializer.SerializeToNode(value);
         }
-        return problem.ToJsonString();
+        return problem.ToJsonString(TextOptions);
     }
 
     /// <summary>A request the tool refuses before calling the API, with the API's own code for it.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Coordination.Core.Messaging;
 using Coordination.Core.Tasks;
 using Coordination.IntegrationTests.Infrastructure;
@@ -71,5 +72,20 @@ public sealed class McpWorkflowTests
 
         var none = await worker.CallAsync("work_next", new { wait = 1 });
         Assert.Null(none["task"]);
+    }
+
+    [Fact]
+    public async Task Tool_text_is_json_a_model_reads_as_written_without_escaped_apostrophes_or_brackets()
+    {
+        await using var app = await RunningApp.StartAsync();
+        var swarm = await app.CreateSwarmAsync();
+        await using var worker = await app.ConnectAsync(await app.JoinAsync(swarm, "worker-1"));
+        const string title = "it's a+b <c> & \"d\"";
+
+        var result = await worker.CallToolAsync("task_create", new Dictionary<string, object?> { ["type"] = "t", ["title"] = title });
+
+        var text = McpSupport.TextOf(result);
+        Assert.Contains("it's a+b <c> & \\\"d\\\"", text, StringComparison.Ordinal);
+        Assert.Equal(title, (string?)JsonNode.Parse(text)!["title"]);
     }
 }
