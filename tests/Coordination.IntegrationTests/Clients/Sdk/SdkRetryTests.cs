@@ -24,10 +24,7 @@ public sealed class SdkRetryTests
         // Every attempt of the app's storage client (1 + 4 retries) is throttled once: the app answers 503 with Retry-After: 1.
         proxy.Plan(FaultAction.ServerBusy, times: 5, when: r => r.Method == "GET");
         var attempts = new CountingHandler();
-        var services = new ServiceCollection();
-        services.AddCoordinationClient(o => (o.BaseAddress, o.Token, o.SwarmId) = (app.BaseAddress, swarm.Created.Token, swarm.SwarmId))
-            .AddHttpMessageHandler(() => attempts);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = ServicesWith(app, swarm, attempts);
         var client = provider.GetRequiredService<CoordinationClient>();
 
         var clock = Stopwatch.StartNew();
@@ -44,10 +41,7 @@ public sealed class SdkRetryTests
         await using var app = await RunningApp.StartAsync();
         using var swarm = await SdkSwarm.CreateAsync(app);
         var attempts = new CountingHandler();
-        var services = new ServiceCollection();
-        services.AddCoordinationClient(o => (o.BaseAddress, o.Token, o.SwarmId) = (app.BaseAddress, swarm.Created.Token, swarm.SwarmId))
-            .AddHttpMessageHandler(() => attempts);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = ServicesWith(app, swarm, attempts);
         var client = provider.GetRequiredService<CoordinationClient>();
         await client.State.SetAsync("k", 1);
 
@@ -55,6 +49,15 @@ public sealed class SdkRetryTests
 
         Assert.Equal("version_conflict", conflict.Code);
         Assert.Equal(2, attempts.Count);   // the first set, and the conflicting one once
+    }
+
+    /// <summary>A service provider whose CoordinationClient is registered by AddCoordinationClient, counting what reaches the network.</summary>
+    private static ServiceProvider ServicesWith(RunningApp app, SdkSwarm swarm, CountingHandler attempts)
+    {
+        var services = new ServiceCollection();
+        services.AddCoordinationClient(o => (o.BaseAddress, o.Token, o.SwarmId) = (app.BaseAddress, swarm.Created.Token, swarm.SwarmId))
+            .AddHttpMessageHandler(() => attempts);
+        return services.BuildServiceProvider();
     }
 
     /// <summary>Counts the requests that reach the network (it sits inside the retry handler).</summary>
