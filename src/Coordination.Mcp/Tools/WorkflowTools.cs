@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using System.Globalization;
+using Coordination.Core.Common;
 using Coordination.Client;
 using Coordination.Core.Presence;
 using Coordination.Core.Swarms;
@@ -97,7 +99,7 @@ public sealed class WorkflowTools(CoordinationSession session)
         {
             Task = task,
             Dependencies = dependencies,
-            Next = $"Work on it, then call task_complete with taskId '{task.TaskId}' and leaseId '{task.LeaseId}' before {task.LeaseExpiresAt:O}.",
+            Next = $"Work on it, then call task_complete with taskId '{task.TaskId}' and leaseId '{task.LeaseId}' before {task.LeaseExpiresAt?.UtcDateTime.ToString(UtcTimeConverter.Format, CultureInfo.InvariantCulture)}.",
         });
     }
 
