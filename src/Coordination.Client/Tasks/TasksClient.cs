@@ -193,18 +193,35 @@ public sealed class TasksClient
                         await lease.CompleteAsync(null, CancellationToken.None).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (!lease.IsSettled && !lease.Lost.IsCancellationRequested && ex is not OperationCanceledException)
+                catch (Exception) when (lease.Lost.IsCancellationRequested)
                 {
-                    await lease.FailAsync(ex.Message, retryable: true, CancellationToken.None).ConfigureAwait(false);
+                    // The lease was lost (another agent may hold the task now): nothing of ours to settle.
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested || lease.Lost.IsCancellationRequested)
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
-                    // Stopping (the scope releases the task) or the lease was lost (another agent may have it now).
+                    // Stopping: the scope releases the task.
+                }
+                catch (Exception ex) when (!lease.IsSettled)
+                {
+                    // Any other failure of the work (its own timeouts included) fails the task, and the loop goes on.
+                    await FailQuietlyAsync(lease, ex.Message).ConfigureAwait(false);
                 }
             }
             handled++;
         }
         return handled;
+    }
+
+    private static async Task FailQuietlyAsync(LeaseScope lease, string error)
+    {
+        try
+        {
+            await lease.FailAsync(error, retryable: true, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CoordinationProblemException)
+        {
+            // The lease is gone after all: the task returns to the queue at its expiry.
+        }
     }
 
     internal static string WireName(TaskStatus status) => JsonSerializer.Serialize(status, WireJson.Options).Trim('"');

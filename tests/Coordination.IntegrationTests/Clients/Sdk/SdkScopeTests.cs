@@ -99,13 +99,14 @@ public sealed class SdkScopeTests
     }
 
     [Fact]
-    public async Task The_worker_loop_completes_tasks_fails_a_throwing_handler_retryably_and_stops_when_cancelled()
+    public async Task The_worker_loop_completes_tasks_fails_throwing_handlers_retryably_even_on_their_own_timeouts_and_stops_when_cancelled()
     {
         await using var app = await RunningApp.StartAsync();
         using var swarm = await SdkSwarm.CreateAsync(app);
         var worker = await swarm.JoinAsync("worker");
         var created = await worker.Tasks.CreateBulkAsync([.. Enumerable.Range(0, 4).Select(i => new CreateTaskRequest("job", $"job {i}"))]);
         var flaky = created.Tasks[2].TaskId;
+        var timesOut = created.Tasks[3].TaskId;
         var attempts = new Dictionary<string, int>();
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
@@ -116,20 +117,24 @@ public sealed class SdkScopeTests
             {
                 throw new InvalidOperationException("first try fails");
             }
+            if (lease.TaskId == timesOut && attempts[timesOut] == 1)
+            {
+                throw new TaskCanceledException("the work's own call timed out");   // cancelled, but not by the loop's token
+            }
             if (lease.TaskId == created.Tasks[0].TaskId)
             {
                 await lease.CompleteAsync(JsonSerializer.SerializeToElement("explicit"), ct);
             }
-            if (attempts.Values.Sum() == 5)
+            if (attempts.Values.Sum() == 6)
             {
                 await stop.CancelAsync();
             }
         }, ["job"], LeaseSeconds, wait: 1, stop.Token);
 
         var stats = await worker.Tasks.StatsAsync();
-        Assert.Equal(5, handled);
+        Assert.Equal(6, handled);
         Assert.Equal((4, 0), (stats.Completed, stats.Claimed));
-        Assert.Equal(2, attempts[flaky]);
+        Assert.Equal((2, 2), (attempts[flaky], attempts[timesOut]));
         Assert.Equal("first try fails", (await worker.Tasks.GetAsync(flaky)).LastError);
         Assert.Equal("explicit", (await worker.Tasks.GetAsync(created.Tasks[0].TaskId)).Result!.Value.GetString());
     }
