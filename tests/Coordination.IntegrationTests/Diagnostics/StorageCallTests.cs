@@ -80,18 +80,33 @@ public sealed class StorageCallTests : IAsyncLifetime
         {
             await coordinator.CreateTaskAsync(_swarm, new { type = "pooled", title = $"t{i}", priority = 5 - i });
         }
+        // A pool is read again once it is older than ClaimCandidates.MaxAge (1 s): on a machine loaded enough that the
+        // steps below take longer, a second query is the design, so the one-call budget is held only within that age.
+        var sincePoolRead = System.Diagnostics.Stopwatch.StartNew();
         var (first, firstCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
         Assert.Equal(2, firstCalls);   // the pool's query, the claim's transaction
         Assert.Equal("t0", (string?)first["items"]![0]!["title"]);
         var (second, secondCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
-        Assert.Equal(1, secondCalls);   // the transaction only
         Assert.Equal("t1", (string?)second["items"]![0]!["title"]);
+        AssertOneCallWhilePoolIsFresh(secondCalls, sincePoolRead.Elapsed);   // the transaction only
 
         // A task enqueued now joins the pool at its place: the claim that takes it needs no query either.
         await coordinator.CreateTaskAsync(_swarm, new { type = "pooled", title = "urgent", priority = 9 });
         var (third, thirdCalls) = await CallAsync(HttpMethod.Post, "tasks/claim", new { types = new[] { "pooled" } });
-        Assert.Equal(1, thirdCalls);
         Assert.Equal("urgent", (string?)third["items"]![0]!["title"]);
+        AssertOneCallWhilePoolIsFresh(thirdCalls, sincePoolRead.Elapsed);
+    }
+
+    private static void AssertOneCallWhilePoolIsFresh(int calls, TimeSpan sincePoolRead)
+    {
+        if (sincePoolRead < Coordination.Core.Tasks.ClaimCandidates.MaxAge)
+        {
+            Assert.Equal(1, calls);
+        }
+        else
+        {
+            Assert.InRange(calls, 1, 2);   // the pool expired on a slow machine: one query to read it again, at most
+        }
     }
 
     [Fact]
