@@ -47,7 +47,7 @@ internal static class LeaseCommands
     {
         var lease = new LeaseOptions();
         var reason = new Option<string?>("--reason") { Description = "Why the task goes back to the queue." };
-        return lease.Verb("release", "Gives a task back to the queue without using an attempt.", (client, taskId, held, cli, ct) =>
+        return lease.Verb("release", "Gives a task back to the queue (its claim still counts as an attempt).", (client, taskId, held, cli, ct) =>
             client.Tasks.ReleaseAsync(taskId, new ReleaseTaskRequest(held?.LeaseId, held?.FencingToken, cli.Get(reason), cli.Get(lease.Force)), ct), settles: true, reason);
     }
 

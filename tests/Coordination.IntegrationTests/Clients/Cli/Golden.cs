@@ -16,7 +16,7 @@ public static class Golden
     private static readonly HashSet<string> Volatile = new(StringComparer.Ordinal)
     {
         "swarmId", "joinCode", "coordinatorCode", "token", "expiresAt", "createdAt", "updatedAt", "taskId", "leaseId", "leaseExpiresAt",
-        "claimId", "acquiredAt", "messageId", "threadId", "sentAt", "deliveredAt", "acknowledgedAt", "lastSeen", "joinedAt", "id", "time",
+        "claimId", "acquiredAt", "messageId", "threadId", "parentMessageId", "sentAt", "deliveredAt", "acknowledgedAt", "lastSeen", "joinedAt", "id", "time",
         "source", "hash", "prevhash", "nextCursor", "subject",
     };
 
