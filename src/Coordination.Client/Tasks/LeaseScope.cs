@@ -61,7 +61,7 @@ public sealed class LeaseScope : IAsyncDisposable
     public Task<TaskView> FailAsync(string error, bool retryable = true, CancellationToken ct = default) =>
         SettleAsync(ct2 => _tasks.FailAsync(TaskId, new FailTaskRequest(LeaseId, FencingToken, error, retryable), ct2), ct);
 
-    /// <summary>Returns the task to the queue without using an attempt.</summary>
+    /// <summary>Returns the task to the queue unfinished (its claim still counts as an attempt).</summary>
     /// <param name="reason">Why, for the log.</param>
     /// <param name="ct">Cancels the call.</param>
     public Task<TaskView> ReleaseAsync(string? reason = null, CancellationToken ct = default) =>

@@ -102,7 +102,7 @@ public sealed class TasksClient
     public Task<TaskView> RenewAsync(string taskId, RenewTaskRequest request, CancellationToken ct = default) =>
         _api.SendAsync<TaskView>(HttpMethod.Post, Task(taskId) + "/renew", request, ct);
 
-    /// <summary>Gives the task back to the queue without using an attempt.</summary>
+    /// <summary>Gives the task back to the queue unfinished (its claim still counts as an attempt).</summary>
     /// <param name="taskId">The task.</param>
     /// <param name="request">The lease and a reason.</param>
     /// <param name="ct">Cancels the call.</param>
