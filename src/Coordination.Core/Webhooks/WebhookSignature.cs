@@ -18,10 +18,10 @@ public static class WebhookSignature
     /// <summary>The header names a delivery carries.</summary>
     public const string IdHeader = "webhook-id", TimestampHeader = "webhook-timestamp", SignatureHeader = "webhook-signature";
 
-    /// <summary>A new signing secret: <c>whsec_</c> and 24 random bytes in base64 (192 bits, as Svix issues them).</summary>
-    public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24));
+    /// <summary>A new signing secret: <c>whsec_</c> and the base64 of 32 random bytes (spec §11).</summary>
+    public static string NewSecret() => SecretPrefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    /// <summary>True for a well-formed secret: <c>whsec_</c> and base64 of 24 to 64 bytes.</summary>
+    /// <summary>True for a well-formed secret: <c>whsec_</c> and base64 of 24 to 64 bytes (24 is what Svix issues; ours are 32).</summary>
     /// <param name="secret">The candidate.</param>
     public static bool IsValidSecret(string? secret)
     {
