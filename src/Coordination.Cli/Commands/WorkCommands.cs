@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Coordination.Cli.Infrastructure;
+using Coordination.Core.Common;
 using Coordination.Core.Tasks;
 using TaskStatus = Coordination.Core.Tasks.TaskStatus;
 
@@ -111,8 +112,7 @@ internal static class WorkCommands
     private static TaskStatus? ParseStatus(string? status) => status switch
     {
         null => null,
-        "dead_lettered" => TaskStatus.DeadLettered,
-        _ when Enum.TryParse<TaskStatus>(status, ignoreCase: true, out var parsed) && !int.TryParse(status, out _) => parsed,
+        _ when WireJson.TryParseName<TaskStatus>(status, out var parsed) => parsed,
         _ => throw CliFailure.Usage($"--status must be one of pending, blocked, claimed, completed, failed, dead_lettered, cancelled; got '{status}'"),
     };
 }

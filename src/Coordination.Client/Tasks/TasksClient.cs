@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Coordination.Client.Http;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
@@ -52,7 +51,7 @@ public sealed class TasksClient
     public Task<ListPage<TaskView>> ListAsync(TaskStatus? status = null, string? type = null, string? assignedTo = null, string? owner = null,
         int? limit = null, string? cursor = null, CancellationToken ct = default) =>
         _api.SendAsync<ListPage<TaskView>>(HttpMethod.Get, ApiTransport.WithQuery(Tasks,
-            ("status", status is { } s ? WireName(s) : null), ("type", type), ("assignedTo", assignedTo), ("owner", owner), ("limit", limit), ("cursor", cursor)), null, ct);
+            ("status", status is { } s ? WireJson.NameOf(s) : null), ("type", type), ("assignedTo", assignedTo), ("owner", owner), ("limit", limit), ("cursor", cursor)), null, ct);
 
     /// <summary>Counts the swarm's tasks per state.</summary>
     /// <param name="ct">Cancels the call.</param>
@@ -223,8 +222,6 @@ public sealed class TasksClient
             // The lease is gone after all: the task returns to the queue at its expiry.
         }
     }
-
-    internal static string WireName(TaskStatus status) => JsonSerializer.Serialize(status, WireJson.Options).Trim('"');
 
     private static string NewKey() => "idem_" + Guid.NewGuid().ToString("N");
 }

@@ -96,13 +96,7 @@ public sealed class TaskAdminTools(CoordinationSession session)
         {
             return null;
         }
-        try
-        {
-            return JsonSerializer.Deserialize<TaskStatus>(JsonSerializer.Serialize(status.Trim()), WireJson.Options);
-        }
-        catch (JsonException)
-        {
-            throw new ArgumentException($"status: '{status}' is not a task status; use pending, blocked, claimed, completed, failed, dead_lettered or cancelled.");
-        }
+        return WireJson.TryParseName<TaskStatus>(status, out var parsed) ? parsed
+            : throw new ArgumentException($"status: '{status}' is not a task status; use pending, blocked, claimed, completed, failed, dead_lettered or cancelled.");
     }
 }
