@@ -202,7 +202,8 @@ public static class AccessControl
         return new Caller(claims.TenantId, claims.SwarmId, claims.AgentId, Role.Observer);
     }
 
-    private static string? BearerOf(HttpRequest request)
+    /// <summary>The bearer credential of <paramref name="request"/>, if it sends one.</summary>
+    internal static string? BearerOf(HttpRequest request)
     {
         var header = request.Headers.Authorization.ToString();
         return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && header.Length > 7 ? header[7..].Trim() : null;

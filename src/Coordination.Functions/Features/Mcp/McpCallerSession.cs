@@ -21,8 +21,7 @@ internal sealed class McpCallerSession(CoordinationClient client, string? agentI
     public static McpCallerSession Of(HttpContext context, LoopbackApi api)
     {
         var caller = context.Caller();
-        var header = context.Request.Headers.Authorization.ToString();
-        var token = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+        var token = AccessControl.BearerOf(context.Request);
         return new McpCallerSession(new CoordinationClient(api.Http, new CoordinationClientOptions { Token = token, SwarmId = caller.SwarmId }), caller.AgentId);
     }
 

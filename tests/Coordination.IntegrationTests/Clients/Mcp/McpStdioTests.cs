@@ -1,4 +1,5 @@
 using Coordination.Core.Tasks;
+using Coordination.IntegrationTests.Clients.Cli;
 using Coordination.IntegrationTests.Infrastructure;
 using ModelContextProtocol.Client;
 using TaskStatus = Coordination.Core.Tasks.TaskStatus;
@@ -54,7 +55,7 @@ public sealed class McpStdioTests
         {
             Name = "coordctl",
             Command = "dotnet",
-            Arguments = [CoordctlPath(), "mcp"],
+            Arguments = [Coordctl.ToolPath, "mcp"],
             EnvironmentVariables = new Dictionary<string, string?>
             {
                 ["COORD_URL"] = app.BaseAddress.ToString(),
@@ -68,14 +69,5 @@ public sealed class McpStdioTests
         });
         using var timeout = new CancellationTokenSource(McpSupport.CallTimeout);
         return await McpClient.CreateAsync(transport, cancellationToken: timeout.Token);
-    }
-
-    /// <summary>The coordctl.dll built with this test assembly's configuration (the test project builds the CLI first).</summary>
-    private static string CoordctlPath()
-    {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var path = Path.Combine(TestEnvironment.RepoRoot, "src", "Coordination.Cli", "bin", configuration, "net10.0", "coordctl.dll");
-        Assert.True(File.Exists(path), $"coordctl is not built at {path}");
-        return path;
     }
 }
