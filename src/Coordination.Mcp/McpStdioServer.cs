@@ -8,12 +8,10 @@ namespace Coordination.Mcp;
 /// <summary>Serves the coordination tools over stdio (what <c>coordctl mcp</c> runs).</summary>
 public static class McpStdioServer
 {
-    /// <summary>Runs the MCP server on stdin/stdout until the client closes it or <paramref name="ct"/> is cancelled.</summary>
-    /// <param name="options">The API, credential and swarm the tools act with.</param>
-    /// <param name="ct">Stops the server.</param>
-    public static Task RunAsync(CoordinationClientOptions options, CancellationToken ct) => RunAsync(options, agentId: null, ct);
-
-    /// <summary>Runs the server as <paramref name="agentId"/> (when known, <c>swarm_leave</c> and <c>start_session</c> need not ask for it).</summary>
+    /// <summary>
+    /// Runs the MCP server on stdin/stdout until the client closes it or <paramref name="ct"/> is cancelled, as
+    /// <paramref name="agentId"/> when known (then <c>swarm_leave</c> and <c>start_session</c> need not ask for it).
+    /// </summary>
     /// <param name="options">The API, credential and swarm the tools act with.</param>
     /// <param name="agentId">The agent the credential belongs to, if known.</param>
     /// <param name="ct">Stops the server.</param>

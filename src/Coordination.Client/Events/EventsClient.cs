@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Coordination.Client.Http;
 using Coordination.Core.Common;
 using Coordination.Core.Events;
@@ -42,14 +41,8 @@ public sealed class EventsClient
     /// </summary>
     /// <param name="after">The last sequence already seen (0: from the first event).</param>
     /// <param name="ct">Ends the stream.</param>
-    public async IAsyncEnumerable<SwarmEvent> StreamAsync(long after = 0, [EnumeratorCancellation] CancellationToken ct = default)
-    {
-        var reader = new EventStreamReader(_api, Events + "/stream");
-        await foreach (var swarmEvent in reader.ReadAsync(after, ct).ConfigureAwait(false))
-        {
-            yield return swarmEvent;
-        }
-    }
+    public IAsyncEnumerable<SwarmEvent> StreamAsync(long after = 0, CancellationToken ct = default) =>
+        new EventStreamReader(_api, Events + "/stream").ReadAsync(after, ct);
 
     /// <summary>How to follow the swarm in real time: a Web PubSub client URL, or the SSE stream when none is configured.</summary>
     /// <param name="ct">Cancels the call.</param>
