@@ -19,7 +19,9 @@ public static class McpStdioServer
     {
         using var session = new StdioSession(options, agentId);
         var services = new ServiceCollection();
-        services.AddLogging(logging => logging.ClearProviders().AddProvider(new StandardErrorLoggerProvider()));
+        // Over stdio, stdout carries the protocol: one stray line there breaks the client, so every log line goes to stderr.
+        services.AddLogging(logging => logging.ClearProviders().SetMinimumLevel(LogLevel.Warning)
+            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
         services.AddSingleton<CoordinationSession>(session);
         services.AddMcpServer(McpServerSetup.Configure).WithStdioServerTransport().AddCoordinationTools();
         await using var provider = services.BuildServiceProvider();
