@@ -130,6 +130,11 @@ public sealed class CoordinationClient : IDisposable
         }
     }
 
-    private static Uri RequireBase(CoordinationClientOptions options) =>
-        options.BaseAddress ?? throw new ArgumentException("CoordinationClientOptions.BaseAddress is required.", nameof(options));
+    private static Uri RequireBase(CoordinationClientOptions options)
+    {
+        var address = options.BaseAddress ?? throw new ArgumentException("CoordinationClientOptions.BaseAddress is required.", nameof(options));
+        // Every call is relative ("api/swarms/…"): a base address whose path lacks its trailing slash would lose the
+        // path's last segment (https://host/coord → https://host/api/…).
+        return address.AbsolutePath.EndsWith('/') ? address : new Uri(address + "/");
+    }
 }

@@ -51,7 +51,7 @@ internal sealed class CliContext
     public Uri RequireUrl()
     {
         var url = Url ?? throw CliFailure.Usage("no service address: pass --url, set COORD_URL, or run 'coordctl swarm join --url …' to save a profile");
-        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
         {
             throw CliFailure.Usage($"--url must be an http(s) address, got '{url}'");
         }

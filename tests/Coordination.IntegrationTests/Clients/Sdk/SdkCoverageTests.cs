@@ -54,6 +54,21 @@ public sealed class SdkCoverageTests
         Assert.True(missing.Count == 0, "SDK methods that do not exist: " + string.Join(", ", missing));
     }
 
+    [Fact]
+    public async Task A_base_address_with_a_path_keeps_it_with_or_without_the_trailing_slash()
+    {
+        await using var app = await RunningApp.StartAsync();
+        await using var proxy = new CuttableProxy(app.BaseAddress.Port);
+        using var bare = new CoordinationClient(new Uri(proxy.Address, "deployment"));
+        using var slashed = new CoordinationClient(new Uri(proxy.Address, "deployment/"));
+
+        await Assert.ThrowsAsync<CoordinationProblemException>(() => bare.Service.GetOpenApiAsync());   // the app serves no /deployment/api
+
+        Assert.Equal(new Uri(proxy.Address, "deployment/"), bare.BaseAddress);
+        Assert.Equal(new Uri(proxy.Address, "deployment/"), slashed.BaseAddress);
+        Assert.Contains(proxy.RequestHeads, head => head.StartsWith("GET /deployment/api/openapi.json ", StringComparison.Ordinal));
+    }
+
     private static bool Exists(string name)
     {
         var (feature, method) = (name.Split('.')[0], name.Split('.')[1]);
