@@ -24,11 +24,7 @@ internal static class LeaseCommands
             using var client = cli.SwarmClient();
             var claimed = await client.Tasks.ClaimAsync(new ClaimTasksRequest(JsonInput.List(cli.Get(types)), cli.Get(count) ?? 1,
                 cli.Get(leaseSeconds) ?? 300, cli.Get(wait) ?? 0), ct);
-            var leases = cli.Leases;
-            foreach (var task in claimed.Items.Where(t => t.LeaseId is not null))
-            {
-                leases.Remember(client.SwarmId!, task.TaskId, new RememberedLease(task.LeaseId!, task.FencingToken));
-            }
+            cli.Leases.Remember(client.SwarmId!, claimed.Items.Where(t => t.LeaseId is not null).Select(t => (t.TaskId, new RememberedLease(t.LeaseId!, t.FencingToken))));
             cli.Output.Show(claimed, () => cli.Output.Table(["task", "type", "title", "lease", "fencing token", "lease expires"],
                 claimed.Items.Select(t => new object?[] { t.TaskId, t.Type, t.Title, t.LeaseId, t.FencingToken, t.LeaseExpiresAt }), "no task was ready"));
             return ExitCodes.Ok;
@@ -104,7 +100,7 @@ internal static class LeaseCommands
                 }
                 else if (task.LeaseId is not null)
                 {
-                    cli.Leases.Remember(client.SwarmId!, taskId, new RememberedLease(task.LeaseId, task.FencingToken));
+                    cli.Leases.Remember(client.SwarmId!, [(taskId, new RememberedLease(task.LeaseId, task.FencingToken))]);
                 }
                 cli.Output.Show(task, () => WorkCommands.ShowTask(cli.Output, task));
                 return ExitCodes.Ok;

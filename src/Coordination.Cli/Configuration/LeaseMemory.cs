@@ -18,7 +18,22 @@ internal sealed class LeaseMemory(string path)
 {
     public RememberedLease? Find(string swarmId, string taskId) => Load().GetValueOrDefault(Key(swarmId, taskId));
 
-    public void Remember(string swarmId, string taskId, RememberedLease lease) => Update(leases => leases[Key(swarmId, taskId)] = lease);
+    /// <summary>Remembers the leases of one claim (or one renewal) in a single read and write of the file.</summary>
+    public void Remember(string swarmId, IEnumerable<(string TaskId, RememberedLease Lease)> claimed)
+    {
+        var held = claimed.ToList();
+        if (held.Count == 0)
+        {
+            return;
+        }
+        Update(leases =>
+        {
+            foreach (var (taskId, lease) in held)
+            {
+                leases[Key(swarmId, taskId)] = lease;
+            }
+        });
+    }
 
     public void Forget(string swarmId, string taskId) => Update(leases => leases.Remove(Key(swarmId, taskId)));
 
